@@ -1,0 +1,58 @@
+"""Time ``fer-desktop video`` on a 30-second 640x480 one-face video (900 frames).
+
+The figure is the whole process, start-up included, as a user runs it:
+
+    .venv/bin/python bench/bench_video.py [--runs 5]
+
+Prints each run and the median.  Target: 15 s or less on the 2-core dev machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.make_inputs import write_face_video
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=30.0, help="video length")
+    parser.add_argument("--faces", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        video = write_face_video(Path(tmp) / "bench.avi", seconds=args.seconds, faces=args.faces)
+        out = Path(tmp) / "per_frame.csv"
+        cmd = [sys.executable, "-m", "fer_desktop", "video", str(video), "--out", str(out)]
+        times = []
+        for run in range(args.runs):
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return 1
+            rows = sum(1 for _ in out.open()) - 1
+            times.append(elapsed)
+            print(f"run {run + 1}: {elapsed:.2f} s, {rows} face rows")
+    frames = int(args.seconds * 30)
+    median = statistics.median(times)
+    print(
+        f"median over {len(times)} runs: {median:.2f} s for {frames} frames "
+        f"({frames / median:.1f} frames/s, start-up included)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Benchmark inputs built from real face photos (scikit-image's samples), never from datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def face_tile(size: int) -> np.ndarray:
+    from skimage import data
+
+    astronaut = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    face = astronaut[30:260, 140:320]
+    return cv2.resize(face, (size, int(size * face.shape[0] / face.shape[1])))
+
+
+def write_face_video(path: Path, seconds: float = 30.0, fps: float = 30.0, faces: int = 1) -> Path:
+    """A 640x480 video with ``faces`` faces drifting slowly, so detection works every frame."""
+    size = 200 if faces == 1 else 140
+    tile = face_tile(size)
+    th, tw = tile.shape[:2]
+    slots = [(220, 90)] if faces == 1 else [(20, 20), (340, 20), (20, 250), (340, 250)][:faces]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    if not writer.isOpened():
+        raise RuntimeError("OpenCV cannot write MJPG video")
+    for i in range(int(seconds * fps)):
+        frame = np.full((480, 640, 3), 80, dtype=np.uint8)
+        dx = int(20 * np.sin(i / 25.0))
+        for x, y in slots:
+            x = min(max(x + dx, 0), 640 - tw)
+            frame[y : y + th, x : x + tw] = tile
+        writer.write(frame)
+    writer.release()
+    return path

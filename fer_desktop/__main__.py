@@ -1,0 +1,3 @@
+from fer_desktop.cli import main
+
+raise SystemExit(main())

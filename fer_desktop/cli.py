@@ -1,0 +1,202 @@
+"""``fer-desktop`` command line: the GUI by default, plus video / train / eval.
+
+Heavy modules (TensorFlow, MediaPipe, Qt) are imported inside the command
+that needs them, so ``--help`` and ``--version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from fer_desktop import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fer-desktop",
+        description="Facial emotion recognition: live webcam app, video analysis, training and evaluation.",
+    )
+    parser.add_argument("--version", action="version", version=f"fer-desktop {__version__}")
+    parser.add_argument(
+        "--source",
+        default="0",
+        help="for the GUI: a camera index (default 0), a video file, or a folder of images",
+    )
+    parser.add_argument("--model", help="emotion model (.keras) to use instead of the active one")
+    parser.add_argument(
+        "--quit-after", type=float, metavar="SECONDS", help="close the GUI after this long (smoke tests)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    video = sub.add_parser("video", help="analyse a video file without the GUI and write a CSV")
+    video.add_argument("path", help="video file")
+    video.add_argument("--out", required=True, help="CSV to write (one row per face per frame)")
+    video.add_argument("--model", dest="sub_model", help="emotion model (.keras)")
+    video.add_argument(
+        "--smoothing",
+        type=float,
+        default=0.6,
+        help="weight of past frames in each face's probabilities, 0..0.99 (default 0.6; 0 = raw)",
+    )
+    video.add_argument("--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)")
+
+    train = sub.add_parser("train", help="train an emotion model")
+    train.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
+    train.add_argument(
+        "--extra-data", action="append", default=[], help="another class-folder tree to mix in"
+    )
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    train.add_argument("--width", type=int, default=24, help="channel width of a new model")
+    train.add_argument("--init", help="start from this .keras model instead of from scratch")
+    train.add_argument("--out", help="output folder (default: a new folder in the per-user models folder)")
+    train.add_argument("--seed", type=int, default=1234)
+    train.add_argument("--max-minutes", type=float, help="stop at an epoch boundary after this long")
+    train.add_argument(
+        "--skip-bad", action="store_true", help="skip unreadable/malformed data instead of stopping"
+    )
+    train.add_argument(
+        "--keep-test-duplicates",
+        action="store_true",
+        help="keep training images that also appear in validation/test (not recommended)",
+    )
+
+    ev = sub.add_parser("eval", help="evaluate a model on a dataset split")
+    ev.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
+    ev.add_argument("--split", default="private", choices=["public", "private", "test", "train", "all"])
+    ev.add_argument("--model", dest="sub_model", help="model to evaluate (default: the shipped model)")
+    ev.add_argument("--tta", action="store_true", help="also average with the mirrored image")
+    ev.add_argument("--json", help="write the report as JSON here")
+    ev.add_argument("--skip-bad", action="store_true", help="skip unreadable/malformed data")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # TensorFlow's and MediaPipe's C++ start-up chatter is noise to users.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    handlers = {None: run_gui, "video": run_video, "train": run_train, "eval": run_eval}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _model_arg(args: argparse.Namespace) -> Path | None:
+    chosen = getattr(args, "sub_model", None) or args.model
+    return Path(chosen) if chosen else None
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from fer_desktop.ui.app import run_app
+
+    return run_app(source=args.source, model_path=_model_arg(args), quit_after_s=args.quit_after)
+
+
+def run_video(args: argparse.Namespace) -> int:
+    from fer_desktop.sources import SourceError, VideoFileSource
+
+    started = time.monotonic()
+    try:
+        source = VideoFileSource(args.path)
+    except SourceError as exc:
+        return _fail(str(exc))
+    from fer_desktop.classifier import ModelLoadError
+    from fer_desktop.model_store import active_model_path
+    from fer_desktop.pipeline import build_analyzer
+    from fer_desktop.video_analysis import Progress, analyze_video
+
+    try:
+        analyzer = build_analyzer(
+            _model_arg(args) or active_model_path(), smoothing=args.smoothing, margin=args.margin
+        )
+    except (ModelLoadError, RuntimeError) as exc:
+        source.close()
+        return _fail(str(exc))
+    progress = Progress(source.frame_count)
+    try:
+        summary = analyze_video(source, analyzer, args.out, progress.update)
+    except (OSError, SourceError) as exc:
+        return _fail(f"cannot write {args.out}: {exc}" if isinstance(exc, OSError) else str(exc))
+    finally:
+        source.close()
+        analyzer.close()
+    progress.finish(summary["frames"])
+    print(
+        f"{summary['frames']} frames, {summary['faces']} faces "
+        f"({summary['frames_with_face']} frames with a face) -> {args.out} "
+        f"in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from fer_desktop.paths import user_models_dir
+    from training.datasets import DatasetError
+    from training.fit import TrainConfig, train
+
+    out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
+    config = TrainConfig(
+        data=args.data,
+        out=out,
+        extra_data=args.extra_data,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        width=args.width,
+        init=args.init,
+        seed=args.seed,
+        max_minutes=args.max_minutes,
+        on_error="skip" if args.skip_bad else "raise",
+        exclude_test_overlap=not args.keep_test_duplicates,
+    )
+    try:
+        card = train(config)
+    except (DatasetError, FloatingPointError, OSError) as exc:
+        return _fail(str(exc))
+    for split, report in card["evaluation"].items():
+        print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")
+    print(f"model written to {Path(out) / 'model.keras'}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from fer_desktop.classifier import ModelLoadError, load_checked_model
+    from fer_desktop.model_store import active_model_path
+    from training import atomic, datasets
+    from training.evaluate import evaluate_arrays, format_report
+
+    model_path = _model_arg(args) or active_model_path()
+    try:
+        data = datasets.load_any(args.data, args.split, "skip" if args.skip_bad else "raise")
+        if len(data) == 0:
+            return _fail(f"{args.data}: no images in split {args.split!r}")
+        model = load_checked_model(Path(model_path))
+    except (datasets.DatasetError, ModelLoadError) as exc:
+        return _fail(str(exc))
+    report = evaluate_arrays(model, data.images, data.labels)
+    report.update(split=args.split, model=str(model_path), data=str(args.data))
+    print(f"model {model_path}, split {args.split}")
+    print(format_report(report))
+    if args.tta:
+        tta = evaluate_arrays(model, data.images, data.labels, tta=True)
+        report["tta"] = {k: tta[k] for k in ("accuracy", "n", "macro_f1", "per_class", "confusion_matrix")}
+        print(f"with TTA (mirror average): accuracy {tta['accuracy']:.4f}")
+    if args.json:
+        atomic.write_json(args.json, report)
+    return 0

@@ -1,0 +1,15 @@
+"""Assemble the live pipeline from model files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fer_desktop.analyzer import FrameAnalyzer
+from fer_desktop.classifier import EmotionClassifier
+from fer_desktop.faces import FaceDetector
+from fer_desktop.tracking import FaceTracker
+
+
+def build_analyzer(model_path: str | Path, smoothing: float = 0.6, margin: float = 0.2) -> FrameAnalyzer:
+    classifier = EmotionClassifier(model_path)
+    return FrameAnalyzer(FaceDetector(), classifier, FaceTracker(smoothing=smoothing), margin=margin)

@@ -1,0 +1,223 @@
+"""Frame sources: a camera, a video file or a folder of images, behind one interface.
+
+Plain Python (no Qt): the Live tab, ``fer-desktop video`` and the tests all
+read frames through these classes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class SourceError(RuntimeError):
+    """A source that cannot be opened or stopped delivering; the message is for the user."""
+
+
+@dataclass
+class Frame:
+    image: np.ndarray  # BGR uint8
+    index: int
+    time: float  # seconds since the start of the source
+
+
+class FrameSource(Protocol):
+    description: str
+    fps: float | None  # native rate for files; None for live cameras and folders
+    is_live: bool
+
+    def read(self) -> Frame | None:
+        """Next frame, or None at the end of a file/folder; SourceError if it fails."""
+
+    def close(self) -> None: ...
+
+
+class CameraSource:
+    is_live = True
+    fps = None
+
+    def __init__(self, index: int = 0):
+        self.description = f"camera {index}"
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(
+                f"No camera found at index {index}. Open a video file or a folder of images instead."
+            )
+        self._index = 0
+        self._start = time.monotonic()
+
+    def read(self) -> Frame | None:
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            raise SourceError(f"{self.description} stopped delivering frames (unplugged?)")
+        frame = Frame(image, self._index, time.monotonic() - self._start)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class VideoFileSource:
+    is_live = False
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.description = self.path.name
+        if not self.path.is_file():
+            raise SourceError(f"Video file not found: {self.path}")
+        self._cap = cv2.VideoCapture(str(self.path))
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(
+                f"Cannot read video file {self.path}: not a video, or a format OpenCV cannot decode"
+            )
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and np.isfinite(fps) and fps > 0 else 30.0
+        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self._index = 0
+        self._pending: Frame | None = None
+        first = self.read()
+        if first is None:
+            self._cap.release()
+            raise SourceError(f"Cannot read video file {self.path}: it holds no decodable frames")
+        self._pending = first
+
+    def read(self) -> Frame | None:
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+            return frame
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            return None
+        frame = Frame(image, self._index, self._index / self.fps)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class ImageFolderSource:
+    """Each image file of a folder (sorted, recursive) as one frame; unreadable files are skipped."""
+
+    is_live = False
+    fps = None
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.description = self.path.name or str(self.path)
+        if not self.path.is_dir():
+            raise SourceError(f"Folder not found: {self.path}")
+        self.files = sorted(
+            f for f in self.path.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+        )
+        if not self.files:
+            raise SourceError(f"No images in folder {self.path}")
+        self.skipped: list[Path] = []
+        self._pos = 0
+        self._index = 0
+
+    def read(self) -> Frame | None:
+        while self._pos < len(self.files):
+            f = self.files[self._pos]
+            self._pos += 1
+            image = cv2.imdecode(np.fromfile(str(f), dtype=np.uint8), cv2.IMREAD_COLOR)
+            if image is None:
+                self.skipped.append(f)
+                continue
+            frame = Frame(image, self._index, float(self._index))
+            self._index += 1
+            return frame
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def open_source(spec: str | int) -> FrameSource:
+    """A camera index ("0"), a video file, or a folder of images."""
+    text = str(spec).strip()
+    if text.isdigit():
+        return CameraSource(int(text))
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ImageFolderSource(path)
+    return VideoFileSource(path)
+
+
+class LatestFrameGrabber:
+    """Reads a source on its own thread and keeps only the newest frame.
+
+    Consumers never see a backlog: when inference is slower than the camera,
+    older frames are dropped, so what is shown is always current.  Files are
+    paced at their native frame rate so a video plays at real speed.
+    """
+
+    def __init__(self, source: FrameSource, realtime: bool = True):
+        self.source = source
+        self.realtime = realtime
+        self._cond = threading.Condition()
+        self._frame: Frame | None = None
+        self._error: str | None = None
+        self._finished = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="frame-grabber", daemon=True)
+
+    def start(self) -> LatestFrameGrabber:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                frame = self.source.read()
+                if frame is None:
+                    break
+                if self.realtime and self.source.fps:
+                    delay = frame.time - (time.monotonic() - start)
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                with self._cond:
+                    self._frame = frame
+                    self._cond.notify_all()
+        except SourceError as exc:
+            self._error = str(exc)
+        except Exception as exc:
+            self._error = f"{self.source.description}: {exc}"
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def next_frame(self, timeout: float = 0.5) -> Frame | None:
+        """Newest frame not yet taken; None on timeout or when the source has ended."""
+        with self._cond:
+            if self._frame is None and not self._finished:
+                self._cond.wait(timeout)
+            frame, self._frame = self._frame, None
+            return frame
+
+    @property
+    def finished(self) -> bool:
+        with self._cond:
+            return self._finished and self._frame is None
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self.source.close()

@@ -1,0 +1,26 @@
+"""The main window: tabs and a status bar, nothing else."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMainWindow, QTabWidget
+
+from fer_desktop import __version__
+from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.live_tab import LiveTab
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: AnalyzerEngine, source: str = "0"):
+        super().__init__()
+        self.engine = engine
+        self.setWindowTitle(f"FER Desktop {__version__}")
+        self.tabs = QTabWidget()
+        self.live_tab = LiveTab(engine, source)
+        self.tabs.addTab(self.live_tab, "Live")
+        self.setCentralWidget(self.tabs)
+        self.live_tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.resize(1100, 700)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.live_tab.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,45 @@
+"""The layering rules of docs/architecture.md, checked on the source itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_training_never_imports_the_app_or_qt():
+    for path in (ROOT / "training").rglob("*.py"):
+        for name in imported_modules(path):
+            assert not name.startswith(("fer_desktop", "PySide6", "pyqtgraph")), f"{path}: imports {name}"
+
+
+def test_only_the_ui_package_imports_qt():
+    for path in (ROOT / "fer_desktop").rglob("*.py"):
+        if "ui" in path.relative_to(ROOT / "fer_desktop").parts:
+            continue
+        for name in imported_modules(path):
+            assert not name.startswith(("PySide6", "pyqtgraph")), f"{path}: imports {name}"
+
+
+def test_cli_help_does_not_import_heavy_modules():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from fer_desktop.cli import build_parser; build_parser();"
+        "print(sorted(m for m in ('tensorflow', 'mediapipe', 'PySide6', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,81 @@
+"""The Live tab under QT_QPA_PLATFORM=offscreen with a video source (pytest-qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from fer_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, engine, face_video):
+    win = MainWindow(engine, source=str(face_video))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_live_tab_receives_and_draws_results(qtbot, window, tmp_path):
+    tab = window.live_tab
+    with qtbot.waitSignal(tab.result_shown, timeout=30000) as blocker:
+        tab.start()
+    result = blocker.args[0]
+    assert len(result.faces) == 1
+    assert tab.view.has_frame()
+    # The annotated frame differs from the raw one where the box is drawn.
+    assert tab.last_annotated is not None and tab.last_annotated.shape == (480, 640, 3)
+    values = tab.panel.values()
+    assert sum(values.values()) == pytest.approx(1.0, abs=0.01)
+    assert tab.selected_id == result.faces[0].track_id
+    assert "Latency" in tab.latency_label.text()
+    # Snapshot writes the annotated frame.
+    tab.snapshot_dir = tmp_path / "snaps"
+    tab.snapshot()
+    (snap,) = (tmp_path / "snaps").glob("*.png")
+    import cv2
+
+    saved = cv2.imread(str(snap))
+    assert np.array_equal(saved, tab.last_annotated)
+
+
+def test_worker_stops_cleanly_when_window_closes(qtbot, window):
+    tab = window.live_tab
+    with qtbot.waitSignal(tab.result_shown, timeout=30000):
+        tab.start()
+    worker = tab.worker
+    assert worker.isRunning()
+    window.close()
+    assert worker.isFinished()
+    assert tab.worker is None
+
+
+def test_video_end_is_reported_not_raised(qtbot, window):
+    tab = window.live_tab
+    with qtbot.waitSignal(tab.message, timeout=30000, check_params_cb=lambda m: "end reached" in m):
+        tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    assert tab.start_button.text() == "Start"
+
+
+def test_missing_camera_shows_a_message_and_keeps_running(qtbot, engine):
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.live_tab.message, timeout=10000) as blocker:
+        win.live_tab.start()
+    assert "No camera found" in blocker.args[0]
+    assert "Open a video" in win.live_tab.view._message
+    assert win.isVisible()
+
+
+def test_unreadable_file_shows_a_message(qtbot, engine, tmp_path):
+    bad = tmp_path / "clip.mp4"
+    bad.write_bytes(b"nope" * 100)
+    win = MainWindow(engine, source=str(bad))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.live_tab.message, timeout=10000) as blocker:
+        win.live_tab.start()
+    assert "Cannot read video file" in blocker.args[0]

@@ -1,0 +1,220 @@
+"""The training package on small data the tests make."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from training import datasets
+from training.datasets import DatasetError
+from training.labels import CLASS_NAMES, NUM_CLASSES
+
+
+def _face_like(label: int, seed: int) -> np.ndarray:
+    """48x48 grayscale image whose pattern depends on the label (learnable)."""
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 60, (48, 48)).astype(np.uint8)
+    img[:, label * 6 : label * 6 + 8] = 230
+    return img
+
+
+@pytest.fixture
+def kaggle_tree(tmp_path):
+    root = tmp_path / "fer2013"
+    for split, prefixes in (("train", ["Training"]), ("test", ["PublicTest", "PrivateTest"])):
+        for label, name in enumerate(CLASS_NAMES):
+            d = root / split / name
+            d.mkdir(parents=True)
+            for prefix in prefixes:
+                for i in range(4):
+                    cv2.imwrite(
+                        str(d / f"{prefix}_{label}{i}{len(prefix)}.jpg"), _face_like(label, label * 100 + i)
+                    )
+    return root
+
+
+def test_kaggle_layout_splits_by_file_name(kaggle_tree):
+    train = datasets.load_kaggle_folders(kaggle_tree, "train")
+    public = datasets.load_kaggle_folders(kaggle_tree, "public")
+    test = datasets.load_kaggle_folders(kaggle_tree, "test")
+    assert len(train) == 28 and len(public) == 28 and len(test) == 56
+    assert train.images.shape == (28, 96, 96, 3)
+    assert all("PublicTest_" in p for p in public.paths)
+    assert train.class_counts() == dict.fromkeys(CLASS_NAMES, 4)
+
+
+def test_unknown_class_folder_raises_or_skips(kaggle_tree):
+    (kaggle_tree / "train" / "contempt").mkdir()
+    with pytest.raises(DatasetError, match="contempt"):
+        datasets.load_kaggle_folders(kaggle_tree, "train")
+    assert len(datasets.load_kaggle_folders(kaggle_tree, "train", on_error="skip")) == 28
+
+
+def test_unreadable_image_raises_with_path_or_is_counted(kaggle_tree):
+    bad = kaggle_tree / "train" / "happy" / "Training_broken.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    with pytest.raises(DatasetError, match=r"Training_broken\.jpg"):
+        datasets.load_kaggle_folders(kaggle_tree, "train")
+    data = datasets.load_kaggle_folders(kaggle_tree, "train", on_error="skip")
+    assert len(data) == 28 and [s[0] for s in data.skipped] == [str(bad)]
+
+
+def test_class_folders_accept_aliases(tmp_path):
+    for name in ("happiness", "anger", "neutral"):
+        (tmp_path / name).mkdir()
+        cv2.imwrite(str(tmp_path / name / "a.png"), _face_like(1, 1))
+    data = datasets.load_class_folders(tmp_path)
+    assert data.class_counts()["happy"] == 1 and data.class_counts()["angry"] == 1
+    with pytest.raises(DatasetError, match="no images for class"):
+        datasets.check_usable(data, "tiny")
+
+
+def _csv_row(label, pixels, usage="Training"):
+    return f"{label},{' '.join(map(str, pixels))},{usage}\n"
+
+
+def test_fer2013_csv_reports_file_and_line(tmp_path):
+    good = _face_like(3, 3).ravel()
+    path = tmp_path / "fer2013.csv"
+    path.write_text(
+        "emotion,pixels,Usage\n"
+        + _csv_row(3, good)
+        + _csv_row(3, good[:100])  # line 3: wrong pixel count
+        + _csv_row(9, good)  # line 4: label out of range
+        + _csv_row(5, good, "PublicTest")
+    )
+    with pytest.raises(DatasetError, match=r"fer2013.csv:3: expected 2304 pixels, found 100"):
+        datasets.load_fer2013_csv(path, "train")
+    data = datasets.load_fer2013_csv(path, "train", on_error="skip")
+    assert len(data) == 1 and len(data.skipped) == 2
+    assert "fer2013.csv:4" in data.skipped[1][0]
+    assert len(datasets.load_fer2013_csv(path, "public")) == 1
+
+
+def test_empty_dataset_is_refused(tmp_path):
+    (tmp_path / "happy").mkdir()
+    with pytest.raises(DatasetError, match="no usable images"):
+        datasets.check_usable(datasets.load_class_folders(tmp_path), "empty")
+
+
+def test_remove_overlap_drops_test_duplicates(kaggle_tree):
+    from training.fit import remove_overlap
+
+    train = datasets.load_kaggle_folders(kaggle_tree, "train")
+    public = datasets.load_kaggle_folders(kaggle_tree, "public")  # same pixels as train (same seeds)
+    kept, removed = remove_overlap(train, public)
+    assert removed == 28 and len(kept) == 0
+
+
+def test_a_few_steps_lower_the_loss_and_round_trip(tmp_path, kaggle_tree):
+    import keras
+
+    from training.evaluate import predict_probs
+    from training.model import load_model, make_model
+
+    keras.utils.set_random_seed(0)
+    data = datasets.load_kaggle_folders(kaggle_tree, "train")
+    model = make_model(width=8)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    x, y = data.images.astype("float32"), data.labels
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=8, batch_size=14, verbose=0)
+    after = model.evaluate(x, y, verbose=0)
+    assert after < before
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = load_model(path)
+    np.testing.assert_allclose(
+        predict_probs(model, data.images), predict_probs(again, data.images), atol=1e-6
+    )
+
+
+def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, capsys):
+    from fer_desktop.cli import main
+
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(kaggle_tree),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "16",
+                "--width",
+                "8",
+                "--out",
+                str(out),
+                "--keep-test-duplicates",
+            ]
+        )
+        == 0
+    )
+    model = out / "model.keras"
+    card = json.loads((out / "model.card.json").read_text())
+    assert card["class_names"] == list(CLASS_NAMES)
+    assert card["training"]["epochs_run"] == 2
+    assert {"val", "private", "private_tta"} <= set(card["evaluation"])
+    assert len(card["data"]["fingerprint"]) == 16 and card["config"]["seed"] == 1234
+    assert (out / "model.card.md").read_text().startswith("# Model card")
+
+    report_path = tmp_path / "eval.json"
+    assert (
+        main(
+            [
+                "eval",
+                "--data",
+                str(kaggle_tree),
+                "--split",
+                "private",
+                "--model",
+                str(model),
+                "--tta",
+                "--json",
+                str(report_path),
+            ]
+        )
+        == 0
+    )
+    report = json.loads(report_path.read_text())
+    assert report["split"] == "private" and report["model"] == str(model)
+    assert report["n"] == 28 and 0.0 <= report["accuracy"] <= 1.0
+    assert set(report["per_class"]) == set(CLASS_NAMES)
+    for m in report["per_class"].values():
+        assert set(m) >= {"precision", "recall", "f1", "support"}
+    cm = np.array(report["confusion_matrix"])
+    assert cm.shape == (NUM_CLASSES, NUM_CLASSES) and cm.sum() == 28
+    assert cm.sum(axis=1).tolist() == [m["support"] for m in report["per_class"].values()]
+    assert "accuracy" in capsys.readouterr().out
+
+
+def test_eval_reports_missing_model(tmp_path, kaggle_tree, capsys):
+    from fer_desktop.cli import main
+
+    assert (
+        main(["eval", "--data", str(kaggle_tree), "--split", "public", "--model", str(tmp_path / "x.keras")])
+        == 1
+    )
+    assert "not found" in capsys.readouterr().err
+
+
+def test_nan_loss_is_reported(tmp_path, kaggle_tree):
+    from training.fit import TrainConfig, train
+
+    config = TrainConfig(
+        data=str(kaggle_tree),
+        out=str(tmp_path / "nan"),
+        epochs=2,
+        batch_size=16,
+        width=8,
+        learning_rate=1e12,
+        exclude_test_overlap=False,
+        augment=False,
+    )
+    with pytest.raises(FloatingPointError, match="NaN"):
+        train(config)

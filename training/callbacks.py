@@ -1,0 +1,58 @@
+"""Keras callbacks for problems the seed notebook never noticed."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import keras
+
+log = logging.getLogger(__name__)
+
+
+class ChanceWarning(keras.callbacks.Callback):
+    """Warn when validation accuracy is still at chance after a few epochs.
+
+    That is the signature of training and validation data taking different
+    preprocessing paths, or of a broken label mapping.
+    """
+
+    def __init__(self, chance: float, after_epochs: int = 3, margin: float = 0.02):
+        super().__init__()
+        self.chance = chance
+        self.after_epochs = after_epochs
+        self.margin = margin
+        self.triggered = False
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        val_acc = (logs or {}).get("val_accuracy")
+        if val_acc is None or epoch + 1 < self.after_epochs or self.triggered:
+            return
+        if val_acc <= self.chance + self.margin:
+            self.triggered = True
+            log.warning(
+                "validation accuracy %.3f is still at chance (%.3f) after %d epochs: "
+                "check that training and validation data use the same preprocessing and labels",
+                val_acc,
+                self.chance,
+                epoch + 1,
+            )
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop cleanly at an epoch boundary once the wall-clock budget is spent."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    def on_train_begin(self, logs=None) -> None:
+        self.start = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        elapsed = time.monotonic() - self.start
+        per_epoch = elapsed / (epoch + 1)
+        if elapsed + per_epoch > self.seconds:
+            log.info("time budget reached after %d epochs", epoch + 1)
+            self.model.stop_training = True

@@ -1,0 +1,258 @@
+"""Loaders for the face-image layouts users actually have.
+
+Every loader returns a :class:`LabeledImages` whose images already went
+through :func:`training.preprocess.to_model_input`, so a model trained on it
+sees exactly what the app will feed it.
+
+Supported layouts:
+
+* Kaggle FER2013 folders ``DIR/{train,test}/<class>/*.jpg``; the file-name
+  prefix (``Training_``, ``PublicTest_``, ``PrivateTest_``) gives the split.
+* The original ``fer2013.csv`` (``emotion,pixels,Usage``).
+* A plain class-folder tree ``DIR/<class>/*`` (e.g. crops exported by the
+  Label tab).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from training.labels import CLASS_NAMES, NUM_CLASSES, class_index
+from training.preprocess import INPUT_SHAPE, to_model_input
+
+log = logging.getLogger(__name__)
+
+OnError = Literal["raise", "skip"]
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm"}
+
+# Kaggle layout: split name -> file-name prefixes that belong to it.
+KAGGLE_SPLITS: dict[str, tuple[str, ...]] = {
+    "train": ("Training_",),
+    "public": ("PublicTest_",),
+    "private": ("PrivateTest_",),
+    "test": ("PublicTest_", "PrivateTest_"),
+}
+CSV_USAGE = {
+    "train": ("Training",),
+    "public": ("PublicTest",),
+    "private": ("PrivateTest",),
+    "test": ("PublicTest", "PrivateTest"),
+}
+
+
+class DatasetError(ValueError):
+    """Bad or unusable training data; the message names the file (and line)."""
+
+
+@dataclass
+class LabeledImages:
+    """Model-ready images with integer labels (and optional soft targets)."""
+
+    images: np.ndarray  # (N, 96, 96, 3) uint8
+    labels: np.ndarray  # (N,) int64, index into CLASS_NAMES
+    paths: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.labels, minlength=NUM_CLASSES)
+        return {name: int(c) for name, c in zip(CLASS_NAMES, counts, strict=True)}
+
+    def fingerprint(self) -> str:
+        """Content hash of pixels and labels: two runs on equal data share it."""
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(self.images).tobytes())
+        h.update(self.labels.astype(np.int64).tobytes())
+        return h.hexdigest()[:16]
+
+    def subset(self, index: np.ndarray) -> LabeledImages:
+        return LabeledImages(self.images[index], self.labels[index], [self.paths[i] for i in index])
+
+    @staticmethod
+    def concat(parts: Iterable[LabeledImages]) -> LabeledImages:
+        parts = list(parts)
+        return LabeledImages(
+            np.concatenate([p.images for p in parts]),
+            np.concatenate([p.labels for p in parts]),
+            [path for p in parts for path in p.paths],
+            [s for p in parts for s in p.skipped],
+        )
+
+
+def check_usable(data: LabeledImages, what: str) -> None:
+    """Refuse, before any training starts, data that can't train a 7-class model."""
+    if len(data) == 0:
+        raise DatasetError(f"{what}: no usable images found")
+    missing = [name for name, n in data.class_counts().items() if n == 0]
+    if missing:
+        raise DatasetError(f"{what}: no images for class(es) {', '.join(missing)}")
+
+
+def _read_image(path: Path) -> np.ndarray:
+    # np.fromfile + imdecode handles unicode paths on every platform.
+    buf = np.fromfile(str(path), dtype=np.uint8)
+    if buf.size == 0:
+        raise DatasetError(f"{path}: empty file")
+    img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise DatasetError(f"{path}: not a readable image")
+    return img
+
+
+def _collect(items: Iterator[tuple[Path, int]], on_error: OnError, what: str) -> LabeledImages:
+    images, labels, paths, skipped = [], [], [], []
+    for path, label in items:
+        try:
+            images.append(to_model_input(_read_image(path)))
+        except (DatasetError, ValueError, cv2.error) as exc:
+            if on_error == "raise":
+                raise DatasetError(str(exc)) from exc
+            skipped.append((str(path), str(exc)))
+            continue
+        labels.append(label)
+        paths.append(str(path))
+    if skipped:
+        log.warning("%s: skipped %d unreadable file(s)", what, len(skipped))
+    return LabeledImages(_stack(images), np.asarray(labels, dtype=np.int64), paths, skipped)
+
+
+def _stack(images: list[np.ndarray]) -> np.ndarray:
+    if not images:
+        return np.zeros((0, *INPUT_SHAPE), dtype=np.uint8)
+    return np.stack(images)
+
+
+def _class_dirs(root: Path, on_error: OnError) -> Iterator[tuple[Path, int]]:
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        try:
+            yield sub, class_index(sub.name)
+        except KeyError as exc:
+            if on_error == "raise":
+                raise DatasetError(f"{sub}: {exc.args[0]}") from None
+            log.warning("skipping folder %s: %s", sub, exc.args[0])
+
+
+def load_class_folders(root: str | Path, on_error: OnError = "raise") -> LabeledImages:
+    """Read ``root/<class>/*`` (recursively inside each class folder)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: not a folder")
+
+    def items() -> Iterator[tuple[Path, int]]:
+        for sub, label in _class_dirs(root, on_error):
+            for f in sorted(sub.rglob("*")):
+                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                    yield f, label
+
+    return _collect(items(), on_error, str(root))
+
+
+def is_kaggle_layout(root: str | Path) -> bool:
+    root = Path(root)
+    return (root / "train").is_dir() or (root / "test").is_dir()
+
+
+def load_kaggle_folders(root: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
+    """Read one split of the Kaggle FER2013 folder layout."""
+    root = Path(root)
+    if split not in KAGGLE_SPLITS:
+        raise DatasetError(f"unknown split {split!r}; expected one of {sorted(KAGGLE_SPLITS)}")
+    prefixes = KAGGLE_SPLITS[split]
+    folder = root / ("train" if split == "train" else "test")
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: missing (expected the Kaggle layout DIR/train, DIR/test)")
+
+    def items() -> Iterator[tuple[Path, int]]:
+        for sub, label in _class_dirs(folder, on_error):
+            for f in sorted(sub.iterdir()):
+                if f.is_file() and f.name.startswith(prefixes):
+                    yield f, label
+
+    return _collect(items(), on_error, f"{folder} ({split})")
+
+
+def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
+    """Read one split of the original ``fer2013.csv`` (48x48 pixels as text)."""
+    path = Path(path)
+    if split not in CSV_USAGE:
+        raise DatasetError(f"unknown split {split!r}; expected one of {sorted(CSV_USAGE)}")
+    usages = CSV_USAGE[split]
+    images, labels, paths, skipped = [], [], [], []
+    try:
+        fh = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{path}: {exc.strerror}") from exc
+    with fh:
+        reader = csv.DictReader(fh)
+        needed = {"emotion", "pixels", "Usage"}
+        if reader.fieldnames is None or not needed <= set(reader.fieldnames):
+            raise DatasetError(f"{path}: header must contain {', '.join(sorted(needed))}")
+        for row in reader:
+            where = f"{path}:{reader.line_num}"
+            try:
+                if row.get("Usage") not in usages:
+                    continue
+                images.append(to_model_input(_parse_pixels(row["pixels"], where)))
+                labels.append(_parse_label(row["emotion"], where))
+            except DatasetError as exc:
+                if len(images) > len(labels):
+                    images.pop()
+                if on_error == "raise":
+                    raise
+                skipped.append((where, str(exc)))
+                continue
+            paths.append(where)
+    if skipped:
+        log.warning("%s: skipped %d malformed row(s)", path, len(skipped))
+    return LabeledImages(_stack(images), np.asarray(labels, dtype=np.int64), paths, skipped)
+
+
+def _parse_pixels(text: str | None, where: str) -> np.ndarray:
+    try:
+        values = np.array((text or "").split(), dtype=np.int64)
+    except ValueError:
+        raise DatasetError(f"{where}: pixels are not integers") from None
+    if values.size != 48 * 48:
+        raise DatasetError(f"{where}: expected 2304 pixels, found {values.size}")
+    if values.min() < 0 or values.max() > 255:
+        raise DatasetError(f"{where}: pixel values must be 0..255")
+    return values.astype(np.uint8).reshape(48, 48)
+
+
+def _parse_label(text: str | None, where: str) -> int:
+    try:
+        label = int(text or "")
+    except ValueError:
+        raise DatasetError(f"{where}: emotion {text!r} is not an integer") from None
+    if not 0 <= label < NUM_CLASSES:
+        raise DatasetError(f"{where}: emotion {label} outside 0..{NUM_CLASSES - 1}")
+    return label
+
+
+def load_any(path: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
+    """Pick the loader from what ``path`` looks like.
+
+    A class-folder tree has no splits of its own: ``split`` must be ``all``
+    (callers carve validation out of it themselves).
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return load_fer2013_csv(path, split, on_error)
+    if path.is_dir() and is_kaggle_layout(path):
+        return load_kaggle_folders(path, split, on_error)
+    if path.is_dir():
+        if split not in ("all", "train"):
+            raise DatasetError(f"{path}: a class-folder tree has no {split!r} split")
+        return load_class_folders(path, on_error)
+    raise DatasetError(f"{path}: not a dataset (expected a folder or fer2013.csv)")

@@ -1,0 +1,299 @@
+"""Training: data in, best-on-validation model and model card out.
+
+Validation is what every callback watches (the seed notebook early-stopped on
+training accuracy and shipped a model at chance).  The same function runs
+from ``fer-desktop train`` and from the app's Train tab; callers add their own
+Keras callbacks for progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training import datasets
+from training.card import hardware_description, write_card
+from training.datasets import DatasetError, LabeledImages
+from training.labels import CLASS_NAMES, NUM_CLASSES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    extra_data: list[str] = field(default_factory=list)
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    width: int = 24
+    init: str | None = None
+    seed: int = 1234
+    patience: int = 8
+    max_minutes: float | None = None
+    label_smoothing: float = 0.1
+    class_weight_power: float = 0.5
+    val_fraction: float = 0.15
+    exclude_test_overlap: bool = True
+    on_error: str = "raise"
+    augment: bool = True
+
+
+@dataclass
+class PreparedData:
+    train: LabeledImages
+    val: LabeledImages
+    tests: dict[str, LabeledImages]
+    source: str
+    splits: dict[str, str]
+    removed_overlap: int = 0
+
+
+def _image_hashes(images: np.ndarray) -> list[bytes]:
+    return [hashlib.blake2b(img.tobytes(), digest_size=16).digest() for img in images]
+
+
+def remove_overlap(train: LabeledImages, *others: LabeledImages) -> tuple[LabeledImages, int]:
+    """Drop training images whose pixels also appear in an evaluation split.
+
+    FER2013 holds exact duplicates across splits (568 test images are also in
+    Training); training on them inflates the test figure.
+    """
+    held_out = {h for o in others for h in _image_hashes(o.images)}
+    keep = np.array([h not in held_out for h in _image_hashes(train.images)], dtype=bool)
+    removed = int((~keep).sum())
+    return train.subset(np.flatnonzero(keep)), removed
+
+
+def stratified_split(data: LabeledImages, fraction: float, seed: int) -> tuple[LabeledImages, LabeledImages]:
+    rng = np.random.default_rng(seed)
+    val_idx = []
+    for c in range(NUM_CLASSES):
+        idx = np.flatnonzero(data.labels == c)
+        rng.shuffle(idx)
+        n_val = round(len(idx) * fraction) if len(idx) > 1 else 0
+        val_idx.extend(idx[:n_val])
+    mask = np.zeros(len(data), dtype=bool)
+    mask[np.asarray(val_idx, dtype=np.int64)] = True
+    return data.subset(np.flatnonzero(~mask)), data.subset(np.flatnonzero(mask))
+
+
+def prepare_data(config: TrainConfig) -> PreparedData:
+    """Load train/validation/test splits from any supported layout.
+
+    FER2013 (folders or csv) uses its own protocol: Training to fit,
+    PublicTest to select, PrivateTest reported once.  A class-folder tree is
+    split by class, ``val_fraction`` held out.
+    """
+    path = Path(config.data)
+    on_error = config.on_error
+    has_splits = (path.is_dir() and datasets.is_kaggle_layout(path)) or path.suffix.lower() == ".csv"
+    if has_splits:
+        train = datasets.load_any(path, "train", on_error)
+        val = datasets.load_any(path, "public", on_error)
+        tests = {"private": datasets.load_any(path, "private", on_error)}
+        splits = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
+    else:
+        train, val = stratified_split(
+            datasets.load_any(path, "all", on_error), config.val_fraction, config.seed
+        )
+        tests = {}
+        splits = {
+            "train": f"{1 - config.val_fraction:.0%} per class",
+            "val": f"{config.val_fraction:.0%} per class",
+        }
+    for extra in config.extra_data:
+        extra_train, extra_val = stratified_split(
+            datasets.load_any(extra, "all", on_error), config.val_fraction, config.seed
+        )
+        train = LabeledImages.concat([train, extra_train])
+        val = LabeledImages.concat([val, extra_val])
+    removed = 0
+    if config.exclude_test_overlap:
+        train, removed = remove_overlap(train, val, *tests.values())
+        if removed:
+            log.info("removed %d training images that also appear in validation/test", removed)
+    datasets.check_usable(train, f"{config.data} (training split)")
+    if len(val) == 0:
+        raise DatasetError(f"{config.data}: no validation images")
+    return PreparedData(train, val, tests, str(config.data), splits, removed)
+
+
+def class_weights(labels: np.ndarray, power: float) -> dict[int, float]:
+    """Inverse-frequency weights softened by ``power`` (0: none, 1: fully balanced)."""
+    counts = np.bincount(labels, minlength=NUM_CLASSES).astype(np.float64)
+    counts = np.maximum(counts, 1.0)
+    w = (counts.sum() / (NUM_CLASSES * counts)) ** power
+    w = w / np.average(w, weights=counts)
+    return {i: float(v) for i, v in enumerate(w)}
+
+
+def make_augmenter(seed: int):
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 1),
+            layers.RandomTranslation(0.08, 0.08, fill_mode="reflect", seed=seed + 2),
+            layers.RandomZoom(0.1, fill_mode="reflect", seed=seed + 3),
+        ],
+        name="augment",
+    )
+
+
+def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weights: dict[int, float] | None):
+    import tensorflow as tf
+
+    labels = tf.one_hot(data.labels, NUM_CLASSES)
+    ds = tf.data.Dataset.from_tensor_slices((data.images, labels))
+    if weights is not None:
+        wt = np.array([weights[int(c)] for c in data.labels], dtype=np.float32)
+        ds = tf.data.Dataset.from_tensor_slices((data.images, labels, wt))
+    if training:
+        ds = ds.shuffle(min(len(data), 20000), seed=config.seed, reshuffle_each_iteration=True)
+    ds = ds.batch(config.batch_size)
+    if training and config.augment:
+        aug = make_augmenter(config.seed)
+
+        def apply(x, *rest):
+            return (aug(tf.cast(x, tf.float32), training=True), *rest)
+
+        ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def build_model(config: TrainConfig, steps_per_epoch: int):
+    import keras
+
+    from training.model import load_model, make_model
+
+    model = load_model(config.init) if config.init else make_model(width=config.width)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * 0.1,
+        decay_steps=max(1, steps_per_epoch * config.epochs - steps_per_epoch),
+        warmup_target=config.learning_rate,
+        warmup_steps=steps_per_epoch,
+        alpha=0.01,
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def distribution_strategy():
+    """MirroredStrategy across several GPUs, the default strategy otherwise."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
+    """Run one training; returns the model card (also written beside the model)."""
+    import keras
+    import tensorflow as tf
+
+    from training.callbacks import ChanceWarning, TimeBudget
+    from training.evaluate import evaluate_arrays
+
+    keras.utils.set_random_seed(config.seed)
+    started = time.time()
+    data = prepare_data(config)
+    log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / "model.keras"
+    best_path = out / "best.keras"
+    weights = class_weights(data.train.labels, config.class_weight_power)
+    train_ds = make_dataset(data.train, config, True, weights)
+    val_ds = make_dataset(data.val, config, False, None)
+    steps = int(np.ceil(len(data.train) / config.batch_size))
+    with distribution_strategy().scope():
+        model = build_model(config, steps)
+    majority = max(data.val.class_counts().values()) / len(data.val)
+    cbs = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", mode="max", save_best_only=True),
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
+        ),
+        keras.callbacks.CSVLogger(str(out / "history.csv")),
+        ChanceWarning(chance=max(1 / NUM_CLASSES, majority)),
+        *(callbacks or []),
+    ]
+    if config.max_minutes:
+        cbs.append(TimeBudget(config.max_minutes * 60))
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=cbs, verbose=2, shuffle=False
+    )
+    wall = time.time() - started
+    losses = history.history.get("loss", [])
+    if not losses or not np.all(np.isfinite(losses)):
+        raise FloatingPointError("training stopped: the loss became NaN or infinite")
+    if best_path.exists():
+        from training.model import load_model
+
+        model = load_model(best_path)
+    val_acc = history.history.get("val_accuracy", [0.0])
+    evaluation = {"val": evaluate_arrays(model, data.val.images, data.val.labels)}
+    for name, split in data.tests.items():
+        evaluation[name] = evaluate_arrays(model, split.images, split.labels)
+        evaluation[f"{name}_tta"] = evaluate_arrays(model, split.images, split.labels, tta=True)
+    from training.atomic import atomic_path
+
+    with atomic_path(model_path) as tmp:
+        model.save(tmp)
+    card = {
+        "name": model_path.stem,
+        "class_names": list(CLASS_NAMES),
+        "input_shape": [int(d) for d in model.input_shape[1:]],
+        "architecture": model.name,
+        "params": int(model.count_params()),
+        "config": asdict(config),
+        "data": {
+            "source": data.source,
+            "splits": data.splits,
+            "counts": {
+                "train": len(data.train),
+                "val": len(data.val),
+                **{k: len(v) for k, v in data.tests.items()},
+            },
+            "train_class_counts": data.train.class_counts(),
+            "removed_test_overlap": data.removed_overlap,
+            "fingerprint": data.train.fingerprint(),
+            "val_fingerprint": data.val.fingerprint(),
+        },
+        "training": {
+            "epochs_run": len(losses),
+            "best_epoch": int(np.argmax(val_acc)) + 1,
+            "best_val_accuracy": round(float(np.max(val_acc)), 4),
+            "wall_time_s": round(wall, 1),
+            "history": {
+                k: [round(float(v), 5) for v in vals]
+                for k, vals in history.history.items()
+                if k != "learning_rate"
+            },
+            "class_weights": {CLASS_NAMES[i]: round(w, 3) for i, w in weights.items()},
+        },
+        "hardware": hardware_description(),
+        "evaluation": evaluation,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    write_card(model_path, card)
+    tf.keras.backend.clear_session()
+    return card
