@@ -218,3 +218,43 @@ def test_nan_loss_is_reported(tmp_path, kaggle_tree):
     )
     with pytest.raises(FloatingPointError, match="NaN"):
         train(config)
+
+
+def test_ferplus_votes_relabel_training_images(tmp_path):
+    from training import ferplus
+
+    good = _face_like(0, 0).ravel()
+    fer_csv = tmp_path / "fer2013.csv"
+    fer_csv.write_text("emotion,pixels,Usage\n" + "".join(_csv_row(0, good) for _ in range(3)))
+    votes_csv = tmp_path / "fer2013new.csv"
+    votes_csv.write_text(
+        "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+        "Training,fer0.png,0,8,0,0,2,0,0,0,0,0\n"  # happy by majority
+        "Training,fer1.png,0,0,0,0,0,0,0,0,0,10\n"  # not a face: dropped
+        "Training,fer2.png,5,0,0,0,0,0,5,0,0,0\n"  # a tie: soft target 50/50
+    )
+    data = datasets.load_fer2013_csv(fer_csv, "train")
+    votes, others = ferplus.read_votes(votes_csv)
+    rows = ferplus.rows_for(data, fer_csv, None)
+    majority = ferplus.apply_ferplus(data, votes, others, rows, "majority")
+    # A tie goes to the class that comes first in class order (fear before neutral).
+    assert [CLASS_NAMES[i] for i in majority.labels] == ["happy", "fear"]
+    assert majority.soft is None
+    soft = ferplus.apply_ferplus(data, votes, others, rows, "soft")
+    np.testing.assert_allclose(
+        soft.targets()[1][[CLASS_NAMES.index("neutral"), CLASS_NAMES.index("fear")]], [0.5, 0.5]
+    )
+    assert soft.targets().sum(axis=1) == pytest.approx([1.0, 1.0])
+
+
+def test_ferplus_folders_need_a_manifest(kaggle_tree):
+    from training import ferplus
+
+    data = datasets.load_kaggle_folders(kaggle_tree, "train")
+    with pytest.raises(DatasetError, match="manifest"):
+        ferplus.rows_for(data, kaggle_tree, None)
+    first = data.paths[0]
+    rel = first[len(str(kaggle_tree)) + 1 :]
+    (kaggle_tree / "manifest.csv").write_text(f"path,fer_row\n{rel},5\n")
+    rows = ferplus.rows_for(data, kaggle_tree, None)
+    assert rows[0] == 5 and (rows[1:] == -1).all()

@@ -61,6 +61,8 @@ class LabeledImages:
     labels: np.ndarray  # (N,) int64, index into CLASS_NAMES
     paths: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    soft: np.ndarray | None = None  # (N, 7) target distributions, e.g. FER+ votes
+    fer_rows: np.ndarray | None = None  # row in the original fer2013.csv, when known
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -77,16 +79,30 @@ class LabeledImages:
         return h.hexdigest()[:16]
 
     def subset(self, index: np.ndarray) -> LabeledImages:
-        return LabeledImages(self.images[index], self.labels[index], [self.paths[i] for i in index])
+        return LabeledImages(
+            self.images[index],
+            self.labels[index],
+            [self.paths[i] for i in index],
+            soft=None if self.soft is None else self.soft[index],
+            fer_rows=None if self.fer_rows is None else self.fer_rows[index],
+        )
+
+    def targets(self) -> np.ndarray:
+        """(N, 7) training targets: the soft distribution if there is one, else one-hot."""
+        if self.soft is not None:
+            return self.soft
+        return np.eye(NUM_CLASSES, dtype=np.float32)[self.labels]
 
     @staticmethod
     def concat(parts: Iterable[LabeledImages]) -> LabeledImages:
         parts = list(parts)
+        any_soft = any(p.soft is not None for p in parts)
         return LabeledImages(
             np.concatenate([p.images for p in parts]),
             np.concatenate([p.labels for p in parts]),
             [path for p in parts for path in p.paths],
             [s for p in parts for s in p.skipped],
+            soft=np.concatenate([p.targets() for p in parts]) if any_soft else None,
         )
 
 
@@ -188,7 +204,7 @@ def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") 
     if split not in CSV_USAGE:
         raise DatasetError(f"unknown split {split!r}; expected one of {sorted(CSV_USAGE)}")
     usages = CSV_USAGE[split]
-    images, labels, paths, skipped = [], [], [], []
+    images, labels, paths, skipped, rows = [], [], [], [], []
     try:
         fh = path.open(newline="", encoding="utf-8")
     except OSError as exc:
@@ -198,7 +214,7 @@ def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") 
         needed = {"emotion", "pixels", "Usage"}
         if reader.fieldnames is None or not needed <= set(reader.fieldnames):
             raise DatasetError(f"{path}: header must contain {', '.join(sorted(needed))}")
-        for row in reader:
+        for row_number, row in enumerate(reader):
             where = f"{path}:{reader.line_num}"
             try:
                 if row.get("Usage") not in usages:
@@ -213,9 +229,13 @@ def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") 
                 skipped.append((where, str(exc)))
                 continue
             paths.append(where)
+            rows.append(row_number)
     if skipped:
         log.warning("%s: skipped %d malformed row(s)", path, len(skipped))
-    return LabeledImages(_stack(images), np.asarray(labels, dtype=np.int64), paths, skipped)
+    labels_array = np.asarray(labels, dtype=np.int64)
+    return LabeledImages(
+        _stack(images), labels_array, paths, skipped, fer_rows=np.asarray(rows, dtype=np.int64)
+    )
 
 
 def _parse_pixels(text: str | None, where: str) -> np.ndarray:

@@ -45,6 +45,9 @@ class TrainConfig:
     exclude_test_overlap: bool = True
     on_error: str = "raise"
     augment: bool = True
+    labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" (training split only)
+    ferplus: str | None = None  # fer2013new.csv
+    manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
 
 
 @dataclass
@@ -97,7 +100,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     on_error = config.on_error
     has_splits = (path.is_dir() and datasets.is_kaggle_layout(path)) or path.suffix.lower() == ".csv"
     if has_splits:
-        train = datasets.load_any(path, "train", on_error)
+        train = _with_label_source(datasets.load_any(path, "train", on_error), config)
         val = datasets.load_any(path, "public", on_error)
         tests = {"private": datasets.load_any(path, "private", on_error)}
         splits = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
@@ -127,6 +130,20 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     return PreparedData(train, val, tests, str(config.data), splits, removed)
 
 
+def _with_label_source(train: LabeledImages, config: TrainConfig) -> LabeledImages:
+    """Swap FER2013's labels for FER+ votes when asked; validation keeps FER2013's labels."""
+    if config.labels == "fer2013":
+        return train
+    from training import ferplus
+
+    if not config.ferplus:
+        raise DatasetError(f"--labels {config.labels} needs the FER+ file fer2013new.csv (--ferplus)")
+    votes, others = ferplus.read_votes(config.ferplus)
+    rows = ferplus.rows_for(train, config.data, config.manifest)
+    mode = "soft" if config.labels == "ferplus-soft" else "majority"
+    return ferplus.apply_ferplus(train, votes, others, rows, mode)
+
+
 def class_weights(labels: np.ndarray, power: float) -> dict[int, float]:
     """Inverse-frequency weights softened by ``power`` (0: none, 1: fully balanced)."""
     counts = np.bincount(labels, minlength=NUM_CLASSES).astype(np.float64)
@@ -154,11 +171,10 @@ def make_augmenter(seed: int):
 def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weights: dict[int, float] | None):
     import tensorflow as tf
 
-    labels = tf.one_hot(data.labels, NUM_CLASSES)
-    ds = tf.data.Dataset.from_tensor_slices((data.images, labels))
+    tensors = (data.images, data.targets())
     if weights is not None:
-        wt = np.array([weights[int(c)] for c in data.labels], dtype=np.float32)
-        ds = tf.data.Dataset.from_tensor_slices((data.images, labels, wt))
+        tensors += (np.array([weights[int(c)] for c in data.labels], dtype=np.float32),)
+    ds = tf.data.Dataset.from_tensor_slices(tensors)
     if training:
         ds = ds.shuffle(min(len(data), 20000), seed=config.seed, reshuffle_each_iteration=True)
     ds = ds.batch(config.batch_size)
