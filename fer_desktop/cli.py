@@ -45,6 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)")
 
+    label = sub.add_parser("label", help="label every face in a folder of photos")
+    label.add_argument("path", help="folder of photos (walked recursively; photos are never modified)")
+    label.add_argument(
+        "--out", required=True, help="CSV to write (one row per face; photos without one get a status)"
+    )
+    label.add_argument("--json", help="also write the results as JSON")
+    label.add_argument(
+        "--crops-to", help="write each face as a 96x96 PNG into DIR/<emotion>/ (a training dataset)"
+    )
+    label.add_argument("--no-detect", action="store_true", help="every image is already a face crop")
+    label.add_argument("--model", dest="sub_model", help="emotion model (.keras)")
+    label.add_argument("--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)")
+
     train = sub.add_parser("train", help="train an emotion model")
     train.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
     train.add_argument(
@@ -83,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("GLOG_minloglevel", "2")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    handlers = {None: run_gui, "video": run_video, "train": run_train, "eval": run_eval}
+    handlers = {None: run_gui, "video": run_video, "label": run_label, "train": run_train, "eval": run_eval}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -118,7 +131,8 @@ def run_video(args: argparse.Namespace) -> int:
     from fer_desktop.classifier import ModelLoadError
     from fer_desktop.model_store import active_model_path
     from fer_desktop.pipeline import build_analyzer
-    from fer_desktop.video_analysis import Progress, analyze_video
+    from fer_desktop.progress import Progress
+    from fer_desktop.video_analysis import analyze_video
 
     try:
         analyzer = build_analyzer(
@@ -142,6 +156,50 @@ def run_video(args: argparse.Namespace) -> int:
         f"in {time.monotonic() - started:.1f} s",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_label(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    if not root.is_dir():
+        return _fail(f"not a folder: {root}")
+    from fer_desktop.classifier import EmotionClassifier, ModelLoadError
+    from fer_desktop.faces import FaceDetector
+    from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
+    from fer_desktop.model_store import active_model_path
+    from fer_desktop.progress import Progress
+
+    model_path = _model_arg(args) or active_model_path()
+    try:
+        classifier = EmotionClassifier(model_path)
+        detector = None if args.no_detect else FaceDetector()
+    except (ModelLoadError, RuntimeError) as exc:
+        return _fail(str(exc))
+    progress = Progress(0, unit="photo")
+
+    def on_progress(done: int, total: int, _rows) -> None:
+        progress.total = total
+        progress.update(done)
+
+    try:
+        _, summary = label_folder(
+            root,
+            PhotoLabeller(classifier, detector, args.margin),
+            model_key=model_id(Path(model_path)),
+            out_csv=args.out,
+            json_out=args.json,
+            crops_to=args.crops_to,
+            on_progress=on_progress,
+            log=lambda msg: print(msg, file=sys.stderr),
+        )
+    except OSError as exc:
+        return _fail(f"cannot write the results: {exc}")
+    finally:
+        if detector is not None:
+            detector.close()
+    progress.finish(summary.photos)
+    print(summary.text(), file=sys.stderr)
+    print(f"results written to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import csv
 import queue
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
 
 from fer_desktop.analyzer import FrameAnalyzer, FrameResult
 from fer_desktop.sources import Frame, VideoFileSource
@@ -73,30 +70,6 @@ def result_rows(result: FrameResult) -> Iterator[list]:
             f"{face.confidence:.4f}",
             *(f"{p:.4f}" for p in face.probs),
         ]
-
-
-class Progress:
-    """A one-line progress report on stderr, refreshed at most twice a second."""
-
-    def __init__(self, total: int, stream: TextIO = sys.stderr):
-        self.total = total
-        self.stream = stream
-        self.start = time.monotonic()
-        self.last = 0.0
-
-    def update(self, done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < 0.5:
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-6)
-        of = f"/{self.total} ({done / self.total:.0%})" if self.total else ""
-        self.stream.write(f"\rframe {done}{of}  {rate:.0f} frames/s")
-        self.stream.flush()
-
-    def finish(self, done: int) -> None:
-        self.update(done, force=True)
-        self.stream.write("\n")
 
 
 def analyze_video(

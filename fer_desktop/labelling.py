@@ -1,0 +1,374 @@
+"""Label every face in a folder of photos.
+
+Plain Python, shared by ``fer-desktop label`` and the Label tab.  The photos
+are only ever read; results are written atomically at the end, so an
+interrupted run leaves either the previous output or none, never a
+complete-looking half file.  A second run over the same folder with the same
+model and options reuses the rows of photos that have not changed.
+
+CSV columns ``path, face, x, y, w, h, emotion, confidence``, one per class and
+``status`` are a contract: add, never rename.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fer_desktop.faces import Box, FaceDetector, crop_face
+from fer_desktop.photos import PhotoError, read_photo
+from training import atomic
+from training.labels import CLASS_NAMES
+from training.preprocess import INPUT_SIZE
+
+LABEL_COLUMNS = [
+    "path", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES,
+    "status", "label_source", "model_emotion",
+]  # fmt: skip
+STATUS_OK = "ok"
+STATUS_NO_FACE = "no face"
+
+
+@dataclass
+class LabelRow:
+    """One face of one photo, or one photo without a usable face."""
+
+    path: str  # relative to the labelled folder, with forward slashes
+    status: str
+    face: int | None = None
+    box: Box | None = None
+    probs: np.ndarray | None = None
+    label_source: str = ""  # "model" or "human"
+    human_emotion: str = ""
+    crop: np.ndarray | None = field(default=None, repr=False)  # 96x96 BGR thumbnail
+
+    @property
+    def model_emotion(self) -> str:
+        return "" if self.probs is None else CLASS_NAMES[int(np.argmax(self.probs))]
+
+    @property
+    def emotion(self) -> str:
+        return self.human_emotion or self.model_emotion
+
+    @property
+    def confidence(self) -> float | None:
+        return None if self.probs is None else float(np.max(self.probs))
+
+    def set_human_label(self, emotion: str) -> None:
+        if emotion not in CLASS_NAMES:
+            raise ValueError(f"unknown emotion {emotion!r}")
+        self.human_emotion = emotion
+        self.label_source = "human"
+
+    def to_csv(self) -> list[str]:
+        if self.box is None or self.probs is None:
+            return [self.path, "", "", "", "", "", "", "", *([""] * len(CLASS_NAMES)), self.status, "", ""]
+        b = self.box
+        return [
+            self.path, str(self.face), str(b.x), str(b.y), str(b.w), str(b.h), self.emotion,
+            f"{self.confidence:.4f}", *(f"{p:.4f}" for p in self.probs), self.status,
+            self.label_source, self.model_emotion,
+        ]  # fmt: skip
+
+    def to_json(self) -> dict:
+        out: dict = {"path": self.path, "status": self.status}
+        if self.box is not None and self.probs is not None:
+            out.update(
+                face=self.face,
+                box=[self.box.x, self.box.y, self.box.w, self.box.h],
+                emotion=self.emotion,
+                confidence=round(self.confidence or 0.0, 4),
+                probabilities={c: round(float(p), 4) for c, p in zip(CLASS_NAMES, self.probs, strict=True)},
+                label_source=self.label_source,
+                model_emotion=self.model_emotion,
+            )
+        return out
+
+    @classmethod
+    def from_csv(cls, row: dict[str, str]) -> LabelRow:
+        if not row.get("face"):
+            return cls(row["path"], row["status"])
+        probs = np.array([float(row[c]) for c in CLASS_NAMES])
+        box = Box(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
+        label = cls(
+            row["path"], row["status"], int(row["face"]), box, probs, row.get("label_source") or "model"
+        )
+        if label.label_source == "human":
+            label.human_emotion = row["emotion"]
+        return label
+
+
+class PhotoLabeller:
+    """Faces and emotions of one photo.  ``detector=None`` treats each image as a face crop."""
+
+    def __init__(self, classifier, detector: FaceDetector | None, margin: float = 0.2):
+        self.classifier = classifier
+        self.detector = detector
+        self.margin = margin
+
+    def label(self, rel: str, image: np.ndarray) -> list[LabelRow]:
+        if self.detector is None:
+            h, w = image.shape[:2]
+            boxes, crops = [Box(0, 0, w, h)], [image]
+        else:
+            boxes = self.detector.detect(image)
+            crops = [crop_face(image, b, self.margin) for b in boxes]
+        if not boxes:
+            return [LabelRow(rel, STATUS_NO_FACE)]
+        probs = self.classifier.predict(crops)
+        return [
+            LabelRow(rel, STATUS_OK, i, b, p.astype(np.float64), "model", crop=thumbnail(c))
+            for i, (b, p, c) in enumerate(zip(boxes, probs, crops, strict=True))
+        ]
+
+
+def thumbnail(crop: np.ndarray) -> np.ndarray:
+    interp = cv2.INTER_AREA if min(crop.shape[:2]) > INPUT_SIZE else cv2.INTER_LINEAR
+    return cv2.resize(crop, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
+
+
+def list_files(root: Path, exclude: list[Path]) -> list[Path]:
+    """Every non-hidden file under ``root`` (sorted), except our own outputs."""
+    excluded = [e.resolve() for e in exclude]
+    files = []
+    for f in sorted(root.rglob("*")):
+        rel_parts = f.relative_to(root).parts
+        if any(part.startswith(".") for part in rel_parts) or not f.is_file():
+            continue
+        resolved = f.resolve()
+        if any(resolved == e or e in resolved.parents for e in excluded):
+            continue
+        files.append(f)
+    return files
+
+
+def file_key(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def model_id(model_path: Path) -> str:
+    h = hashlib.sha256()
+    with model_path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def state_path(out_csv: Path) -> Path:
+    return out_csv.with_name(f".{out_csv.name}.fer-state.json")
+
+
+@dataclass
+class PreviousRun:
+    rows: dict[str, list[LabelRow]]
+    files: dict[str, list[int]]
+
+
+def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, str]:
+    """Earlier results that may be reused, or None and the reason they may not."""
+    state_file = state_path(out_csv)
+    if not out_csv.exists() or not state_file.exists():
+        return None, ""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        with out_csv.open(newline="", encoding="utf-8") as fh:
+            rows: dict[str, list[LabelRow]] = {}
+            for row in csv.DictReader(fh):
+                rows.setdefault(row["path"], []).append(LabelRow.from_csv(row))
+    except (OSError, ValueError, KeyError) as exc:
+        return None, f"not reusing {out_csv.name}: it cannot be read back ({exc})"
+    for key, what in (("model", "another model"), ("options", "other options"), ("root", "another folder")):
+        if state.get(key) != expected[key]:
+            return None, f"not reusing {out_csv.name}: it was made with {what}"
+    return PreviousRun(rows, state.get("files", {})), ""
+
+
+@dataclass
+class LabelSummary:
+    photos: int = 0
+    faces: int = 0
+    no_face: int = 0
+    unreadable: int = 0
+    reused: int = 0
+    cancelled: bool = False
+    emotions: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    note: str = ""
+
+    def text(self) -> str:
+        parts = [
+            f"{self.photos} photos: {self.faces} faces, {self.no_face} without a face, "
+            f"{self.unreadable} unreadable"
+        ]
+        if self.reused:
+            parts.append(f"{self.reused} photos reused from the previous run")
+        if self.emotions:
+            parts.append(", ".join(f"{e} {n}" for e, n in sorted(self.emotions.items())))
+        parts.append(f"{self.seconds:.1f} s ({self.photos / max(self.seconds, 1e-6):.1f} photos/s)")
+        return "\n".join(parts)
+
+
+def _decode(path: Path) -> np.ndarray | PhotoError:
+    try:
+        return read_photo(path)
+    except PhotoError as exc:
+        return exc
+
+
+def decoded_photos(files: list[Path], workers: int = 2, ahead: int = 8) -> Iterator[tuple[Path, object]]:
+    """Decode on helper threads (Pillow releases the GIL), in order, a few photos ahead."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="photo-decode") as pool:
+        pending: list[tuple[Path, Future]] = []
+        it = iter(files)
+        for f in it:
+            pending.append((f, pool.submit(_decode, f)))
+            if len(pending) >= ahead:
+                break
+        while pending:
+            f, fut = pending.pop(0)
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_decode, nxt)))
+            yield f, fut.result()
+
+
+def label_folder(
+    root: str | Path,
+    labeller: PhotoLabeller,
+    *,
+    model_key: str,
+    out_csv: str | Path | None = None,
+    json_out: str | Path | None = None,
+    crops_to: str | Path | None = None,
+    on_progress: Callable[[int, int, list[LabelRow]], None] | None = None,
+    should_cancel: Callable[[], bool] = lambda: False,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> tuple[list[LabelRow], LabelSummary]:
+    """Label every photo under ``root``; write outputs only if the run completes."""
+    started = time.monotonic()
+    root = Path(root)
+    if not root.is_dir():
+        raise NotADirectoryError(f"not a folder: {root}")
+    out_csv = Path(out_csv) if out_csv else None
+    outputs = [p for p in (out_csv, json_out, crops_to) if p]
+    if out_csv:
+        outputs.append(state_path(out_csv))
+    files = list_files(root, [Path(p) for p in outputs])
+    expected = {
+        "model": model_key,
+        "options": {"detect": labeller.detector is not None, "margin": labeller.margin,
+                    "crops_to": str(Path(crops_to).resolve()) if crops_to else None},
+        "root": str(root.resolve()),
+    }  # fmt: skip
+    previous, note = load_previous(out_csv, expected) if out_csv else (None, "")
+    if note:
+        log(note)
+    summary = LabelSummary(note=note)
+    rows: list[LabelRow] = []
+    keys: dict[str, list[int]] = {}
+    todo: list[Path] = []
+    by_path: dict[str, list[LabelRow]] = {}
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        keys[rel] = file_key(f)
+        if previous and previous.files.get(rel) == keys[rel] and rel in previous.rows:
+            by_path[rel] = previous.rows[rel]
+        else:
+            todo.append(f)
+    summary.reused = len(by_path)
+    done = len(by_path)
+    if on_progress:
+        on_progress(done, len(files), [r for rs in by_path.values() for r in rs])
+    for f, decoded in decoded_photos(todo):
+        if should_cancel():
+            summary.cancelled = True
+            break
+        rel = f.relative_to(root).as_posix()
+        if isinstance(decoded, PhotoError):
+            new = [LabelRow(rel, f"unreadable: {decoded}")]
+        else:
+            new = labeller.label(rel, decoded)
+        by_path[rel] = new
+        done += 1
+        if on_progress:
+            on_progress(done, len(files), new)
+    for f in files:
+        rows.extend(by_path.get(f.relative_to(root).as_posix(), []))
+    summary.photos = len(by_path)
+    for r in rows:
+        if r.status == STATUS_OK:
+            summary.faces += 1
+            summary.emotions[r.emotion] += 1
+        elif r.status == STATUS_NO_FACE:
+            summary.no_face += 1
+        else:
+            summary.unreadable += 1
+    summary.seconds = time.monotonic() - started
+    if summary.cancelled:
+        return rows, summary
+    if crops_to:
+        export_crops(rows, crops_to)
+    if json_out:
+        write_json(rows, json_out, root, model_key, summary)
+    if out_csv:
+        write_csv(rows, out_csv)
+        done_keys = {r: k for r, k in keys.items() if r in by_path}
+        atomic.write_json(state_path(out_csv), {**expected, "files": done_keys})
+    return rows, summary
+
+
+def write_csv(rows: list[LabelRow], out_csv: str | Path) -> None:
+    with atomic.atomic_open(out_csv, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(LABEL_COLUMNS)
+        writer.writerows(r.to_csv() for r in rows)
+
+
+def write_json(
+    rows: list[LabelRow], dest: str | Path, root: Path, model_key: str, summary: LabelSummary
+) -> None:
+    atomic.write_json(
+        dest,
+        {
+            "root": str(root),
+            "model": model_key,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "class_names": list(CLASS_NAMES),
+            "summary": {"photos": summary.photos, "faces": summary.faces, "no_face": summary.no_face,
+                        "unreadable": summary.unreadable, "emotions": dict(summary.emotions)},
+            "rows": [r.to_json() for r in rows],
+        },
+    )  # fmt: skip
+
+
+def crop_file_name(row: LabelRow) -> str:
+    stem = row.path.replace("/", "__").rsplit(".", 1)[0]
+    return f"{stem}__face{row.face}.png"
+
+
+def export_crops(rows: list[LabelRow], dest: str | Path) -> int:
+    """Write each face's 96x96 crop into ``dest/<emotion>/``: a class-folder dataset."""
+    dest = Path(dest)
+    written = 0
+    for row in rows:
+        if row.status != STATUS_OK or row.crop is None:
+            continue
+        target = dest / row.emotion / crop_file_name(row)
+        ok, buf = cv2.imencode(".png", row.crop)
+        if not ok:
+            continue
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_bytes(buf.tobytes())
+        written += 1
+    return written

@@ -1,0 +1,175 @@
+"""``fer-desktop label`` on a folder of awkward photos the tests build."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from fer_desktop.cli import main
+from fer_desktop.labelling import LABEL_COLUMNS, PhotoLabeller, label_folder, state_path
+from training.labels import CLASS_NAMES
+
+UNICODE_NAME = "фото_лица_ü.png"
+
+
+def _jpeg_bytes(bgr: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".jpg", bgr)
+    assert ok
+    return buf.tobytes()
+
+
+@pytest.fixture
+def photo_folder(tmp_path, astronaut_bgr, one_face_frame) -> Path:
+    from skimage import data
+
+    root = tmp_path / "photos"
+    (root / "nested" / "deeper").mkdir(parents=True)
+    (root / "astronaut.jpg").write_bytes(_jpeg_bytes(astronaut_bgr))
+    (root / "nested" / "frame.jpg").write_bytes(_jpeg_bytes(one_face_frame))
+    (root / "coffee.jpg").write_bytes(_jpeg_bytes(np.ascontiguousarray(data.coffee()[:, :, ::-1])))
+    full = _jpeg_bytes(astronaut_bgr)
+    (root / "truncated.jpg").write_bytes(full[: len(full) // 3])
+    (root / "empty.jpg").write_bytes(b"")
+    (root / "notes.jpg").write_text("this is a text file, not a photo")
+    (root / "readme.txt").write_text("not an image either")
+    rgb = Image.fromarray(cv2.cvtColor(one_face_frame, cv2.COLOR_BGR2RGB))
+    # Stored sideways with EXIF "rotate 90 CW to display": only an EXIF-aware reader sees the face upright.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rgb.rotate(90, expand=True).save(root / "rotated.jpg", exif=exif)
+    rgba = rgb.convert("RGBA")
+    rgba.putalpha(200)
+    rgba.save(root / "nested" / "alpha.png")
+    gray16 = cv2.cvtColor(one_face_frame, cv2.COLOR_BGR2GRAY).astype(np.uint16) * 257
+    cv2.imwrite(str(root / "nested" / "deeper" / "sixteen.png"), gray16)
+    rgb.save(root / "nested" / UNICODE_NAME)
+    rgb.convert("P").save(root / "palette.png")
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_label_folder_rows_statuses_and_untouched_sources(photo_folder, tmp_path, capsys):
+    before = _snapshot(photo_folder)
+    out, js, crops = tmp_path / "results.csv", tmp_path / "results.json", tmp_path / "crops"
+    assert (
+        main(["label", str(photo_folder), "--out", str(out), "--json", str(js), "--crops-to", str(crops)])
+        == 0
+    )
+    assert _snapshot(photo_folder) == before
+
+    rows = _read_rows(out)
+    assert list(rows[0].keys())[: len(LABEL_COLUMNS)] == LABEL_COLUMNS
+    by_path: dict[str, list[dict]] = {}
+    for r in rows:
+        by_path.setdefault(r["path"], []).append(r)
+    faces = {
+        "astronaut.jpg", "nested/frame.jpg", "rotated.jpg", "nested/alpha.png",
+        "nested/deeper/sixteen.png", f"nested/{UNICODE_NAME}", "palette.png",
+    }  # fmt: skip
+    for path in faces:
+        (row,) = by_path[path]
+        assert row["status"] == "ok", (path, row["status"])
+        assert row["emotion"] in CLASS_NAMES and row["face"] == "0"
+        assert sum(float(row[c]) for c in CLASS_NAMES) == pytest.approx(1.0, abs=1e-3)
+    assert by_path["coffee.jpg"][0]["status"] == "no face"
+    assert by_path["coffee.jpg"][0]["x"] == ""
+    assert by_path["empty.jpg"][0]["status"] == "unreadable: empty file"
+    assert by_path["notes.jpg"][0]["status"].startswith("unreadable: not an image")
+    assert by_path["readme.txt"][0]["status"].startswith("unreadable: not an image")
+    assert by_path["truncated.jpg"][0]["status"].startswith("unreadable: corrupt or truncated")
+
+    # EXIF honoured: the box lies in the upright 640x480 frame, not in the stored 480x640 one.
+    rotated = by_path["rotated.jpg"][0]
+    assert int(rotated["x"]) + int(rotated["w"]) <= 640 and int(rotated["y"]) + int(rotated["h"]) <= 480
+    upright = by_path["nested/frame.jpg"][0]
+    assert abs(int(rotated["x"]) - int(upright["x"])) < 15 and abs(int(rotated["y"]) - int(upright["y"])) < 15
+
+    report = json.loads(js.read_text(encoding="utf-8"))
+    assert report["summary"]["faces"] == len(faces) and report["summary"]["no_face"] == 1
+    crop_files = sorted(crops.rglob("*.png"))
+    assert len(crop_files) == len(faces)
+    assert all(cv2.imread(str(p)).shape == (96, 96, 3) for p in crop_files)
+    assert {p.parent.name for p in crop_files} <= set(CLASS_NAMES)
+    err = capsys.readouterr().err
+    assert "photos:" in err and "unreadable" in err
+
+    # The crops are a class-folder dataset the training loaders read.
+    from training.datasets import load_class_folders
+
+    assert len(load_class_folders(crops)) == len(faces)
+
+
+def test_second_run_reuses_results_and_a_new_model_does_not(photo_folder, tmp_path, engine, model_path):
+    labeller = PhotoLabeller(engine.get().classifier, engine.get().detector)
+    out = tmp_path / "r.csv"
+    _, s1 = label_folder(photo_folder, labeller, model_key="m1", out_csv=out)
+    first = out.read_bytes()
+    _, s2 = label_folder(photo_folder, labeller, model_key="m1", out_csv=out)
+    assert s2.reused == s1.photos and out.read_bytes() == first
+    (photo_folder / "astronaut.jpg").write_bytes((photo_folder / "nested" / "frame.jpg").read_bytes())
+    os.utime(photo_folder / "astronaut.jpg", ns=(1, 1))
+    _, s3 = label_folder(photo_folder, labeller, model_key="m1", out_csv=out)
+    assert s3.reused == s1.photos - 1
+    notes = []
+    _, s4 = label_folder(photo_folder, labeller, model_key="m2", out_csv=out, log=notes.append)
+    assert s4.reused == 0 and "another model" in notes[0]
+
+
+def test_interrupted_run_leaves_no_complete_looking_output(photo_folder, tmp_path, engine):
+    labeller = PhotoLabeller(engine.get().classifier, engine.get().detector)
+    out, js = tmp_path / "out" / "r.csv", tmp_path / "out" / "r.json"
+
+    def crash(done, total, rows):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        label_folder(photo_folder, labeller, model_key="m", out_csv=out, json_out=js, on_progress=crash)
+    leftovers = list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else []
+    assert leftovers == []
+    _, summary = label_folder(photo_folder, labeller, model_key="m", out_csv=out, should_cancel=lambda: True)
+    assert summary.cancelled and not out.exists() and not state_path(out).exists()
+
+
+def test_no_detect_treats_each_image_as_a_face(tmp_path, face_crop, capsys):
+    root = tmp_path / "crops"
+    root.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(root / f"c{i}.png"), cv2.resize(face_crop, (48, 48)))
+    out = tmp_path / "c.csv"
+    assert main(["label", str(root), "--out", str(out), "--no-detect"]) == 0
+    rows = _read_rows(out)
+    assert [r["status"] for r in rows] == ["ok"] * 3
+    assert all((r["x"], r["y"], r["w"], r["h"]) == ("0", "0", "48", "48") for r in rows)
+
+
+def test_missing_folder_is_an_error(tmp_path, capsys):
+    assert main(["label", str(tmp_path / "nope"), "--out", str(tmp_path / "x.csv")]) == 1
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    from fer_desktop.photos import PhotoError, read_photo
+
+    bomb = tmp_path / "bomb.png"
+    buf = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buf, "PNG")  # 144 MP, a few kB on disk
+    bomb.write_bytes(buf.getvalue())
+    with pytest.raises(PhotoError, match="too large"):
+        read_photo(bomb)
