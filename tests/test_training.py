@@ -258,3 +258,19 @@ def test_ferplus_folders_need_a_manifest(kaggle_tree):
     (kaggle_tree / "manifest.csv").write_text(f"path,fer_row\n{rel},5\n")
     rows = ferplus.rows_for(data, kaggle_tree, None)
     assert rows[0] == 5 and (rows[1:] == -1).all()
+
+
+def test_training_batches_mix_classes_even_when_data_is_sorted():
+    """Loaders return images grouped by class; every batch must still mix them."""
+    from training.datasets import LabeledImages
+    from training.fit import TrainConfig, make_dataset
+
+    labels = np.repeat(np.arange(NUM_CLASSES), 3000)  # sorted, larger than any shuffle buffer
+    images = np.zeros((len(labels), 96, 96, 3), np.uint8)
+    config = TrainConfig(data="", out="", batch_size=256, augment=False)
+    ds = make_dataset(LabeledImages(images, labels), config, training=True, weights=None)
+    batches = [np.argmax(y.numpy(), axis=1) for _, y in ds.take(3)]
+    batches.append(np.argmax(list(ds)[-2][1].numpy(), axis=1))  # late in the epoch too
+    for batch in batches:
+        assert len(np.unique(batch)) == NUM_CLASSES
+        assert np.bincount(batch).max() < 0.3 * len(batch)

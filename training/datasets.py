@@ -82,7 +82,7 @@ class LabeledImages:
         return LabeledImages(
             self.images[index],
             self.labels[index],
-            [self.paths[i] for i in index],
+            [self.paths[i] for i in index] if self.paths else [],
             soft=None if self.soft is None else self.soft[index],
             fer_rows=None if self.fer_rows is None else self.fer_rows[index],
         )

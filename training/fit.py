@@ -171,12 +171,16 @@ def make_augmenter(seed: int):
 def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weights: dict[int, float] | None):
     import tensorflow as tf
 
+    if training:
+        # Loaders return images grouped by class; a bounded shuffle buffer alone would
+        # leave each epoch's last batches all one class (and the model biased to it).
+        data = data.subset(np.random.default_rng(config.seed).permutation(len(data)))
     tensors = (data.images, data.targets())
     if weights is not None:
         tensors += (np.array([weights[int(c)] for c in data.labels], dtype=np.float32),)
     ds = tf.data.Dataset.from_tensor_slices(tensors)
     if training:
-        ds = ds.shuffle(min(len(data), 20000), seed=config.seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(min(len(data), 8192), seed=config.seed, reshuffle_each_iteration=True)
     ds = ds.batch(config.batch_size)
     if training and config.augment:
         aug = make_augmenter(config.seed)
