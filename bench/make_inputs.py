@@ -34,3 +34,18 @@ def write_face_video(path: Path, seconds: float = 30.0, fps: float = 30.0, faces
         writer.write(frame)
     writer.release()
     return path
+
+
+def write_face_photos(folder: Path, count: int) -> Path:
+    """``count`` 640x480 JPEGs, each with one face at a different place and size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    tiles = {size: face_tile(size) for size in (160, 200, 240)}
+    for i in range(count):
+        tile = tiles[(160, 200, 240)[i % 3]]
+        th, tw = tile.shape[:2]
+        frame = np.full((480, 640, 3), rng.integers(40, 200), dtype=np.uint8)
+        x, y = int(rng.integers(0, 640 - tw)), int(rng.integers(0, 480 - th))
+        frame[y : y + th, x : x + tw] = tile
+        cv2.imwrite(str(folder / f"photo_{i:04d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return folder

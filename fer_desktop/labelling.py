@@ -306,14 +306,7 @@ def label_folder(
     for f in files:
         rows.extend(by_path.get(f.relative_to(root).as_posix(), []))
     summary.photos = len(by_path)
-    for r in rows:
-        if r.status == STATUS_OK:
-            summary.faces += 1
-            summary.emotions[r.emotion] += 1
-        elif r.status == STATUS_NO_FACE:
-            summary.no_face += 1
-        else:
-            summary.unreadable += 1
+    count_rows(rows, summary)
     summary.seconds = time.monotonic() - started
     if summary.cancelled:
         return rows, summary
@@ -326,6 +319,21 @@ def label_folder(
         done_keys = {r: k for r, k in keys.items() if r in by_path}
         atomic.write_json(state_path(out_csv), {**expected, "files": done_keys})
     return rows, summary
+
+
+def count_rows(rows: list[LabelRow], summary: LabelSummary) -> LabelSummary:
+    """Fill the face/no-face/unreadable and per-emotion counts of ``summary`` from ``rows``."""
+    summary.faces = summary.no_face = summary.unreadable = 0
+    summary.emotions = Counter()
+    for r in rows:
+        if r.status == STATUS_OK:
+            summary.faces += 1
+            summary.emotions[r.emotion] += 1
+        elif r.status == STATUS_NO_FACE:
+            summary.no_face += 1
+        else:
+            summary.unreadable += 1
+    return summary
 
 
 def write_csv(rows: list[LabelRow], out_csv: str | Path) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
 from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.label_tab import LabelTab
 from fer_desktop.ui.live_tab import LiveTab
 
 
@@ -16,11 +17,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"FER Desktop {__version__}")
         self.tabs = QTabWidget()
         self.live_tab = LiveTab(engine, source)
+        self.label_tab = LabelTab(engine)
         self.tabs.addTab(self.live_tab, "Live")
+        self.tabs.addTab(self.label_tab, "Label")
         self.setCentralWidget(self.tabs)
-        self.live_tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        for tab in (self.live_tab, self.label_tab):
+            tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.resize(1100, 700)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.live_tab.shutdown()
+        self.label_tab.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,245 @@
+"""The Label tab: label a folder, review faces, correct labels, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fer_desktop import labelling
+from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.labelling import LabelRow, LabelSummary
+from fer_desktop.photos import PhotoError, read_photo
+from fer_desktop.ui.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
+from fer_desktop.ui.frame_view import FrameView
+from fer_desktop.ui.label_worker import LabelWorker
+from fer_desktop.ui.probability_panel import ProbabilityPanel
+from training.labels import CLASS_NAMES
+
+
+class LabelTab(QWidget):
+    finished = Signal(object)  # LabelSummary, when a run ends (completed or cancelled)
+    message = Signal(str)
+
+    def __init__(self, engine: AnalyzerEngine, parent=None):
+        super().__init__(parent)
+        self.engine = engine
+        self.worker: LabelWorker | None = None
+        self.folder: Path | None = None
+        self.rows: list[LabelRow] = []
+        self.summary: LabelSummary | None = None
+        self._build()
+
+    def _build(self) -> None:
+        self.folder_button = QPushButton("Choose folder…")
+        self.folder_label = QLabel("No folder")
+        self.progress = QProgressBar()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.emotion_filter = QComboBox()
+        self.emotion_filter.addItems(["all emotions", *CLASS_NAMES])
+        self.confidence_filter = QDoubleSpinBox()
+        self.confidence_filter.setRange(0.0, 1.0)
+        self.confidence_filter.setSingleStep(0.05)
+        self.confidence_filter.setPrefix("confidence ≥ ")
+        self.export_csv_button = QPushButton("Export CSV…")
+        self.export_json_button = QPushButton("Export JSON…")
+        self.export_crops_button = QPushButton("Export crops…")
+        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
+            b.setEnabled(False)
+
+        top = QHBoxLayout()
+        for w in (self.folder_button, self.folder_label, self.progress, self.cancel_button):
+            top.addWidget(w)
+        filters = QHBoxLayout()
+        for w in (QLabel("Show"), self.emotion_filter, self.confidence_filter):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        for w in (self.export_csv_button, self.export_json_button, self.export_crops_button):
+            filters.addWidget(w)
+
+        self.faces = FaceListModel(self)
+        self.filtered = FaceFilterModel(self)
+        self.filtered.setSourceModel(self.faces)
+        self.grid = QListView()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(96, 96))
+        self.grid.setGridSize(QSize(120, 130))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setModel(self.filtered)
+
+        self.photo = FrameView()
+        self.probs = ProbabilityPanel()
+        self.correct_buttons: dict[str, QPushButton] = {}
+        correct = QHBoxLayout()
+        correct.addWidget(QLabel("Set label:"))
+        for i, name in enumerate(CLASS_NAMES, start=1):
+            button = QPushButton(f"{i} {name}")
+            button.setToolTip(f"Press {i}")
+            button.clicked.connect(lambda _=False, n=name: self.set_label_for_selected(n))
+            shortcut = QShortcut(
+                QKeySequence(str(i)), self, activated=lambda n=name: self.set_label_for_selected(n)
+            )
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            correct.addWidget(button)
+            self.correct_buttons[name] = button
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.addWidget(self.photo, 1)
+        detail_layout.addWidget(self.probs)
+        detail_layout.addLayout(correct)
+        split = QSplitter()
+        split.addWidget(self.grid)
+        split.addWidget(detail)
+        split.setSizes([600, 500])
+        self.status = QLabel("")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.emotion_filter.currentIndexChanged.connect(self._apply_filter)
+        self.confidence_filter.valueChanged.connect(self._apply_filter)
+        self.grid.selectionModel().currentChanged.connect(self._show_face)
+        self.export_csv_button.clicked.connect(lambda: self._ask_and_export("csv"))
+        self.export_json_button.clicked.connect(lambda: self._ask_and_export("json"))
+        self.export_crops_button.clicked.connect(lambda: self._ask_and_export("crops"))
+
+    # -- labelling -----------------------------------------------------------------
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of photos")
+        if folder:
+            self.start_labelling(folder)
+
+    def start_labelling(self, folder: str | Path) -> None:
+        self.shutdown()
+        self.folder = Path(folder)
+        self.folder_label.setText(str(self.folder))
+        self.rows = []
+        self.summary = None
+        self.faces.clear()
+        self.progress.setValue(0)
+        worker = LabelWorker(self.engine, self.folder, self)
+        worker.progress.connect(self._on_progress)
+        worker.rows_ready.connect(self.faces.add_rows)
+        worker.done.connect(self._on_done)
+        worker.failed.connect(self._on_failed)
+        self.worker = worker
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Labelling… (loading the models the first time)")
+        worker.start()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.deleteLater()
+            self.worker = None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_done(self, rows: list[LabelRow], summary: LabelSummary) -> None:
+        self.rows = rows
+        self.summary = summary
+        self.cancel_button.setEnabled(False)
+        prefix = "Cancelled: " if summary.cancelled else ""
+        self.status.setText(prefix + summary.text().replace("\n", "; "))
+        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
+            b.setEnabled(bool(rows))
+        self.finished.emit(summary)
+
+    def _on_failed(self, text: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.status.setText(text)
+        self.message.emit(text)
+
+    # -- review and correction ---------------------------------------------------------
+    def _apply_filter(self) -> None:
+        i = self.emotion_filter.currentIndex()
+        self.filtered.set_filter(CLASS_NAMES[i - 1] if i > 0 else None, self.confidence_filter.value())
+
+    def select_face(self, proxy_row: int) -> None:
+        index = self.filtered.index(proxy_row, 0)
+        self.grid.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def _show_face(self, current: QModelIndex, _previous: QModelIndex = QModelIndex()) -> None:  # noqa: B008
+        row: LabelRow | None = current.data(ROW_ROLE) if current.isValid() else None
+        if row is None or self.folder is None:
+            return
+        self.probs.setTitle(f"{row.path}, face {row.face}: {row.emotion}")
+        self.probs.set_probabilities(row.probs)
+        try:
+            image = read_photo(self.folder / row.path)
+        except PhotoError as exc:
+            self.photo.show_message(f"{row.path}: {exc}")
+            return
+        b = row.box
+        cv2.rectangle(image, (b.x, b.y), (b.x + b.w, b.y + b.h), (40, 220, 40), max(2, image.shape[1] // 300))
+        self.photo.show_frame(image)
+
+    def selected_rows(self) -> list[LabelRow]:
+        return [i.data(ROW_ROLE) for i in self.grid.selectionModel().selectedIndexes()]
+
+    def set_label_for_selected(self, emotion: str) -> None:
+        for row in self.selected_rows():
+            row.set_human_label(emotion)
+            self.faces.row_changed(row)
+        self._apply_filter()
+        current = self.grid.currentIndex()
+        if current.isValid():
+            self._show_face(current)
+
+    # -- export ----------------------------------------------------------------------
+    def _ask_and_export(self, kind: str) -> None:
+        if kind == "crops":
+            dest = QFileDialog.getExistingDirectory(self, "Export crops into (one folder per emotion)")
+        else:
+            dest, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", f"labels.{kind}")
+        if dest:
+            self.export(kind, dest)
+
+    def export(self, kind: str, dest: str | Path) -> None:
+        """Write the (corrected) results; crops form a class-folder dataset for training."""
+        try:
+            if kind == "csv":
+                labelling.write_csv(self.rows, dest)
+            elif kind == "json":
+                summary = labelling.count_rows(self.rows, self.summary or LabelSummary())
+                labelling.write_json(
+                    self.rows, dest, self.folder, labelling.model_id(self.engine.model_path), summary
+                )
+            else:
+                n = labelling.export_crops(self.rows, dest)
+                self.message.emit(f"{n} crops exported to {dest}")
+                return
+        except OSError as exc:
+            self.message.emit(f"Export failed: {exc}")
+            return
+        self.message.emit(f"Exported {dest}")

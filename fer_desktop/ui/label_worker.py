@@ -1,0 +1,57 @@
+"""Labels a folder on a worker thread; progress and rows go out through signals."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+
+from fer_desktop.engine import AnalyzerEngine
+
+
+class LabelWorker(QThread):
+    progress = Signal(int, int)  # done, total
+    rows_ready = Signal(object)  # list[LabelRow] of one photo (or reused ones)
+    done = Signal(object, object)  # (all rows, LabelSummary)
+    failed = Signal(str)
+
+    def __init__(self, engine: AnalyzerEngine, folder: str | Path, parent=None):
+        super().__init__(parent)
+        self.engine = engine
+        self.folder = Path(folder)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def stop(self, timeout_ms: int = 10000) -> bool:
+        self._cancel.set()
+        return self.wait(timeout_ms)
+
+    def run(self) -> None:
+        from fer_desktop.faces import FaceDetector
+        from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
+
+        try:
+            classifier = self.engine.get().classifier
+            # Its own detector: MediaPipe graphs are not shared between threads.
+            detector = FaceDetector()
+        except Exception as exc:
+            self.failed.emit(f"Cannot start labelling: {exc}")
+            return
+        try:
+
+            def on_progress(done: int, total: int, rows) -> None:
+                self.rows_ready.emit(rows)
+                self.progress.emit(done, total)
+
+            rows, summary = label_folder(
+                self.folder, PhotoLabeller(classifier, detector), model_key=model_id(self.engine.model_path),
+                on_progress=on_progress, should_cancel=self._cancel.is_set,
+            )  # fmt: skip
+            self.done.emit(rows, summary)
+        except Exception as exc:
+            self.failed.emit(f"Labelling {self.folder} failed: {exc}")
+        finally:
+            detector.close()

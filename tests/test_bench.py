@@ -1,0 +1,36 @@
+"""The benchmark scripts run end to end on tiny inputs (their figures come from full runs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_video_benchmark_runs():
+    out = run("bench_video.py", "--seconds", "1", "--runs", "1")
+    assert "median over 1 runs" in out and "30 frames" in out
+
+
+def test_label_benchmark_runs():
+    out = run("bench_label.py", "--photos", "6", "--runs", "1")
+    assert "median labelling rate" in out and "6 faces found" in out
+
+
+def test_training_benchmark_runs():
+    out = run("bench_training.py", "--width", "8", "--batch-size", "16", "--steps", "2", "--windows", "2")
+    assert "median training throughput" in out

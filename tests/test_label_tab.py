@@ -1,0 +1,96 @@
+"""The Label tab under pytest-qt: label a folder, correct a label, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from fer_desktop.ui.main_window import MainWindow
+from training.labels import CLASS_NAMES
+
+
+@pytest.fixture
+def folder(tmp_path, astronaut_bgr, three_face_frame):
+    from skimage import data
+
+    root = tmp_path / "photos"
+    (root / "sub").mkdir(parents=True)
+    cv2.imwrite(str(root / "astronaut.jpg"), astronaut_bgr)
+    cv2.imwrite(str(root / "sub" / "three.png"), three_face_frame)
+    cv2.imwrite(str(root / "coffee.jpg"), np.ascontiguousarray(data.coffee()[:, :, ::-1]))
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff broken")
+    return root
+
+
+def test_label_correct_and_export(qtbot, engine, folder, tmp_path):
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.label_tab)
+    qtbot.waitExposed(win)
+    tab = win.label_tab
+    with qtbot.waitSignal(tab.finished, timeout=60000) as blocker:
+        tab.start_labelling(folder)
+    summary = blocker.args[0]
+    assert (summary.photos, summary.faces, summary.no_face, summary.unreadable) == (4, 4, 1, 1)
+    assert tab.faces.rowCount() == 4 and tab.filtered.rowCount() == 4
+    assert tab.progress.value() == tab.progress.maximum() == 4
+
+    # Click the first face: the detail view shows its photo and its probabilities.
+    first = tab.filtered.index(0, 0)
+    qtbot.mouseClick(tab.grid.viewport(), Qt.MouseButton.LeftButton, pos=tab.grid.visualRect(first).center())
+    row = tab.selected_rows()[0]
+    assert tab.photo.has_frame()
+    assert sum(tab.probs.values().values()) == pytest.approx(1.0, abs=0.01)
+
+    # Correct it with a key press to a label the model did not give.
+    new_label = next(c for c in CLASS_NAMES if c != row.model_emotion)
+    tab.grid.setFocus()
+    qtbot.keyClick(tab.grid, str(CLASS_NAMES.index(new_label) + 1))
+    assert row.emotion == new_label and row.label_source == "human"
+    assert "✎" in tab.faces.data(tab.faces.index(tab.faces.faces.index(row)))
+
+    # Filters.
+    tab.emotion_filter.setCurrentIndex(CLASS_NAMES.index(new_label) + 1)
+    assert tab.filtered.rowCount() >= 1
+    tab.emotion_filter.setCurrentIndex(0)
+    tab.confidence_filter.setValue(1.0)
+    assert tab.filtered.rowCount() == 0
+    tab.confidence_filter.setValue(0.0)
+
+    out_csv, out_json, crops = tmp_path / "labels.csv", tmp_path / "labels.json", tmp_path / "crops"
+    tab.export("csv", out_csv)
+    tab.export("json", out_json)
+    tab.export("crops", crops)
+    with out_csv.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    corrected = [r for r in rows if r["label_source"] == "human"]
+    assert len(corrected) == 1
+    assert corrected[0]["emotion"] == new_label and corrected[0]["model_emotion"] == row.model_emotion
+    assert corrected[0]["path"] == row.path and corrected[0]["face"] == str(row.face)
+    assert {r["status"] for r in rows} >= {"ok", "no face"}
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert sum(1 for r in data["rows"] if r.get("label_source") == "human") == 1
+    assert len(list((crops / new_label).glob("*.png"))) >= 1
+    assert len(list(crops.rglob("*.png"))) == 4
+    win.close()
+
+
+def test_cancel_stops_labelling(qtbot, engine, folder, tmp_path):
+    for i in range(30):
+        cv2.imwrite(str(folder / f"copy{i}.jpg"), np.full((120, 160, 3), i, np.uint8))
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    tab = win.label_tab
+    with qtbot.waitSignal(tab.finished, timeout=60000) as blocker:
+        tab.start_labelling(folder)
+        qtbot.waitUntil(lambda: tab.progress.value() >= 1, timeout=30000)
+        tab.cancel()
+    assert blocker.args[0].cancelled
+    assert blocker.args[0].photos < 34
+    win.close()
