@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import keras
@@ -55,4 +56,36 @@ class TimeBudget(keras.callbacks.Callback):
         per_epoch = elapsed / (epoch + 1)
         if elapsed + per_epoch > self.seconds:
             log.info("time budget reached after %d epochs", epoch + 1)
+            self.model.stop_training = True
+
+
+class NanGuard(keras.callbacks.TerminateOnNaN):
+    """TerminateOnNaN that remembers it fired, so the caller can say so plainly."""
+
+    def __init__(self):
+        super().__init__()
+        self.triggered = False
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, batch: int, logs=None) -> None:
+        super().on_batch_end(batch, logs)
+        if self.model.stop_training and not self.triggered:
+            loss = (logs or {}).get("loss")
+            self.triggered = loss is not None and not math.isfinite(float(loss))
+
+
+class StopRequest(keras.callbacks.Callback):
+    """Ends training after the current batch once ``should_stop()`` turns true."""
+
+    def __init__(self, should_stop):
+        super().__init__()
+        self.should_stop = should_stop
+        self.stopped = False
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        if self.should_stop():
+            self.stopped = True
             self.model.stop_training = True

@@ -276,3 +276,42 @@ def load_any(path: str | Path, split: str, on_error: OnError = "raise") -> Label
             raise DatasetError(f"{path}: a class-folder tree has no {split!r} split")
         return load_class_folders(path, on_error)
     raise DatasetError(f"{path}: not a dataset (expected a folder or fer2013.csv)")
+
+
+def count_classes(path: str | Path) -> dict[str, dict[str, int]]:
+    """Images per class and split, from file names only (no decoding): fast enough for a UI.
+
+    Folders that are not class names are reported under ``"?unknown folders"``.
+    """
+    path = Path(path)
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(split: str, name: str, n: int) -> None:
+        try:
+            cls = CLASS_NAMES[class_index(name)]
+        except KeyError:
+            cls = "?unknown folders"
+        counts.setdefault(split, dict.fromkeys(CLASS_NAMES, 0))
+        counts[split][cls] = counts[split].get(cls, 0) + n
+
+    if path.is_file() and path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                usage = row.get("Usage") or "all"
+                label = row.get("emotion", "")
+                name = CLASS_NAMES[int(label)] if label.isdigit() and int(label) < NUM_CLASSES else "?"
+                add(usage, name, 1)
+        return counts
+    if not path.is_dir():
+        raise DatasetError(f"{path}: not a dataset (expected a folder or fer2013.csv)")
+    if is_kaggle_layout(path):
+        for split, prefixes in (("train", KAGGLE_SPLITS["train"]), ("public", KAGGLE_SPLITS["public"]),
+                                ("private", KAGGLE_SPLITS["private"])):  # fmt: skip
+            folder = path / ("train" if split == "train" else "test")
+            if folder.is_dir():
+                for sub in (p for p in folder.iterdir() if p.is_dir()):
+                    add(split, sub.name, sum(1 for f in sub.iterdir() if f.name.startswith(prefixes)))
+        return counts
+    for sub in (p for p in path.iterdir() if p.is_dir()):
+        add("all", sub.name, sum(1 for f in sub.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES))
+    return counts

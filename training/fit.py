@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class TrainConfig:
     labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" (training split only)
     ferplus: str | None = None  # fer2013new.csv
     manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
+    force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
 
 
 @dataclass
@@ -99,7 +101,15 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     path = Path(config.data)
     on_error = config.on_error
     has_splits = (path.is_dir() and datasets.is_kaggle_layout(path)) or path.suffix.lower() == ".csv"
-    if has_splits:
+    if has_splits and config.force_holdout:
+        everything = _with_label_source(datasets.load_any(path, "train", on_error), config)
+        train, val = stratified_split(everything, config.val_fraction, config.seed)
+        tests = {}
+        splits = {
+            "train": f"Training, {1 - config.val_fraction:.0%} per class",
+            "val": f"Training, {config.val_fraction:.0%} per class",
+        }
+    elif has_splits:
         train = _with_label_source(datasets.load_any(path, "train", on_error), config)
         val = datasets.load_any(path, "public", on_error)
         tests = {"private": datasets.load_any(path, "private", on_error)}
@@ -223,17 +233,32 @@ def distribution_strategy():
     return tf.distribute.get_strategy()
 
 
-def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
-    """Run one training; returns the model card (also written beside the model)."""
+class StoppedWithoutModelError(RuntimeError):
+    """Stopped by the user before any epoch finished: there is no model to keep."""
+
+
+def train(
+    config: TrainConfig,
+    callbacks: list | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    data: PreparedData | None = None,
+    compare_with: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run one training; returns the model card (also written beside the model).
+
+    ``should_stop`` is polled after every batch (the app's Stop button); the
+    best checkpoint so far becomes the result.  ``compare_with`` is a model
+    evaluated on the same validation data, for a side-by-side comparison.
+    """
     import keras
     import tensorflow as tf
 
-    from training.callbacks import ChanceWarning, TimeBudget
+    from training.callbacks import ChanceWarning, NanGuard, StopRequest, TimeBudget
     from training.evaluate import evaluate_arrays
 
     keras.utils.set_random_seed(config.seed)
     started = time.time()
-    data = prepare_data(config)
+    data = data if data is not None else prepare_data(config)
     log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -246,8 +271,11 @@ def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
     with distribution_strategy().scope():
         model = build_model(config, steps)
     majority = max(data.val.class_counts().values()) / len(data.val)
+    nan_guard = NanGuard()
+    stop_request = StopRequest(should_stop or (lambda: False))
     cbs = [
-        keras.callbacks.TerminateOnNaN(),
+        nan_guard,
+        stop_request,
         keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", mode="max", save_best_only=True),
         keras.callbacks.EarlyStopping(
             monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
@@ -263,23 +291,34 @@ def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
     )
     wall = time.time() - started
     losses = history.history.get("loss", [])
-    if not losses or not np.all(np.isfinite(losses)):
-        raise FloatingPointError("training stopped: the loss became NaN or infinite")
-    if best_path.exists():
-        from training.model import load_model
+    if nan_guard.triggered or not np.all(np.isfinite(losses)):
+        raise FloatingPointError(
+            f"training stopped in epoch {nan_guard.epoch + 1}: the loss became NaN or infinite "
+            "(try a lower learning rate)"
+        )
+    if not best_path.exists():
+        raise StoppedWithoutModelError("training stopped before the first epoch ended: no model was saved")
+    from training.model import load_model
 
-        model = load_model(best_path)
+    model = load_model(best_path)
     val_acc = history.history.get("val_accuracy", [0.0])
     evaluation = {"val": evaluate_arrays(model, data.val.images, data.val.labels)}
     for name, split in data.tests.items():
         evaluation[name] = evaluate_arrays(model, split.images, split.labels)
         evaluation[f"{name}_tta"] = evaluate_arrays(model, split.images, split.labels, tta=True)
+    baseline = None
+    if compare_with:
+        baseline = {
+            "model": str(compare_with),
+            "val": evaluate_arrays(load_model(compare_with), data.val.images, data.val.labels),
+        }
     from training.atomic import atomic_path
 
     with atomic_path(model_path) as tmp:
         model.save(tmp)
     card = {
-        "name": model_path.stem,
+        "name": out.name,
+        "path": str(model_path),
         "class_names": list(CLASS_NAMES),
         "input_shape": [int(d) for d in model.input_shape[1:]],
         "architecture": model.name,
@@ -300,6 +339,7 @@ def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
         },
         "training": {
             "epochs_run": len(losses),
+            "stopped_by_user": stop_request.stopped,
             "best_epoch": int(np.argmax(val_acc)) + 1,
             "best_val_accuracy": round(float(np.max(val_acc)), 4),
             "wall_time_s": round(wall, 1),
@@ -312,6 +352,7 @@ def train(config: TrainConfig, callbacks: list | None = None) -> dict[str, Any]:
         },
         "hardware": hardware_description(),
         "evaluation": evaluation,
+        "baseline": baseline,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     write_card(model_path, card)

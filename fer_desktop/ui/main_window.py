@@ -8,6 +8,7 @@ from fer_desktop import __version__
 from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.ui.label_tab import LabelTab
 from fer_desktop.ui.live_tab import LiveTab
+from fer_desktop.ui.train_tab import TrainTab
 
 
 class MainWindow(QMainWindow):
@@ -18,14 +19,17 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.live_tab = LiveTab(engine, source)
         self.label_tab = LabelTab(engine)
+        self.train_tab = TrainTab(engine)
         self.tabs.addTab(self.live_tab, "Live")
         self.tabs.addTab(self.label_tab, "Label")
+        self.tabs.addTab(self.train_tab, "Train")
         self.setCentralWidget(self.tabs)
-        for tab in (self.live_tab, self.label_tab):
+        for tab in (self.live_tab, self.label_tab, self.train_tab):
             tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.resize(1100, 700)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.live_tab.shutdown()
         self.label_tab.shutdown()
+        self.train_tab.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,369 @@
+"""The Train tab: retrain or fine-tune the emotion model and watch it learn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fer_desktop import model_store
+from fer_desktop.classifier import ModelLoadError
+from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.report_view import ReportView
+from fer_desktop.ui.train_plots import TrainingPlots
+from fer_desktop.ui.train_worker import TrainWorker
+from training.fit import TrainConfig
+
+TINY_CLASS = 20  # fewer images than this in a class earns a warning
+
+
+class TrainTab(QWidget):
+    model_changed = Signal(str)  # path of the model now active in Live and Label
+    training_done = Signal(dict)  # the new model's card
+    training_failed = Signal(str)
+    device_found = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, engine: AnalyzerEngine, parent=None):
+        super().__init__(parent)
+        self.engine = engine
+        self.worker: TrainWorker | None = None
+        self.last_card: dict | None = None
+        self.last_model: Path | None = None
+        self._epoch_times: list[float] = []
+        self._epoch_started = time.monotonic()
+        self._build()
+        self.refresh_models()
+        self.device_found.connect(lambda text: self.device_label.setText(f"Device: {text}"))
+        threading.Thread(target=self._detect_device, name="device-probe", daemon=True).start()
+
+    def _build(self) -> None:
+        self.data_edit = QLineEdit()
+        self.data_edit.setPlaceholderText("FER2013 folder or fer2013.csv, or a class-folder tree")
+        self.data_button = QPushButton("Browse…")
+        self.extra_edit = QLineEdit()
+        self.extra_edit.setPlaceholderText("optional: a second class-folder tree to mix in")
+        self.counts_label = QLabel("")
+        self.counts_label.setWordWrap(True)
+        self.mode = QComboBox()
+        self.mode.addItems(["Fine-tune the current model", "Train from scratch"])
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 500)
+        self.epochs.setValue(10)
+        self.batch = QSpinBox()
+        self.batch.setRange(4, 1024)
+        self.batch.setValue(64)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1.0)
+        self.lr.setSingleStep(1e-4)
+        self.lr.setValue(5e-4)
+        self.val_source = QComboBox()
+        self.val_source.addItems(
+            ["The dataset's own validation split (PublicTest)", "Hold out 15% of each class"]
+        )
+        self.augment = QCheckBox("Augment (flips, small shifts and rotations)")
+        self.augment.setChecked(True)
+        self.device_label = QLabel("Device: checking…")
+
+        form = QFormLayout()
+        row = QHBoxLayout()
+        row.addWidget(self.data_edit, 1)
+        row.addWidget(self.data_button)
+        form.addRow("Dataset", row)
+        form.addRow("Mix in", self.extra_edit)
+        form.addRow("", self.counts_label)
+        form.addRow("Start from", self.mode)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Validation", self.val_source)
+        form.addRow("", self.augment)
+        form.addRow("", self.device_label)
+        settings = QGroupBox("Settings")
+        settings.setLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.epoch_progress = QProgressBar()
+        self.time_left = QLabel("")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        controls = QHBoxLayout()
+        for w in (self.start_button, self.stop_button, self.epoch_progress, self.time_left):
+            controls.addWidget(w)
+
+        self.models = QListWidget()
+        self.card_view = QTextBrowser()
+        self.use_button = QPushButton("Use this model")
+        self.use_button.setEnabled(False)
+        self.restore_button = QPushButton("Use selected model")
+        self.import_button = QPushButton("Add model file…")
+        models_box = QGroupBox("Models")
+        mb = QVBoxLayout(models_box)
+        mb.addWidget(self.models)
+        mb.addWidget(self.card_view)
+        buttons = QHBoxLayout()
+        for b in (self.restore_button, self.import_button):
+            buttons.addWidget(b)
+        mb.addLayout(buttons)
+
+        left = QVBoxLayout()
+        left.addWidget(settings)
+        left.addLayout(controls)
+        left.addWidget(self.status)
+        left.addWidget(models_box, 1)
+
+        self.plots = TrainingPlots()
+        self.new_report = ReportView("New model (validation)")
+        self.old_report = ReportView("Current model (same validation data)")
+        reports = QHBoxLayout()
+        reports.addWidget(self.new_report)
+        reports.addWidget(self.old_report)
+        right = QVBoxLayout()
+        right.addWidget(self.plots, 1)
+        right.addLayout(reports, 1)
+        right.addWidget(self.use_button)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)
+
+        self.data_button.clicked.connect(self._choose_data)
+        self.data_edit.editingFinished.connect(lambda: self.show_counts(self.data_edit.text()))
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.use_button.clicked.connect(self.use_new_model)
+        self.restore_button.clicked.connect(self.use_selected_model)
+        self.import_button.clicked.connect(self._import_model)
+        self.models.currentItemChanged.connect(self._show_card)
+
+    def _detect_device(self) -> None:
+        from training.device import describe_device
+
+        try:
+            self.device_found.emit(describe_device())
+        except Exception as exc:
+            self.device_found.emit(f"unknown ({exc})")
+
+    # -- dataset ---------------------------------------------------------------------
+    def _choose_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Dataset folder")
+        if folder:
+            self.data_edit.setText(folder)
+            self.show_counts(folder)
+
+    def show_counts(self, path: str) -> dict:
+        """Class counts per split, from file names only; warns about empty or tiny classes."""
+        from training.datasets import DatasetError, count_classes
+
+        if not path:
+            return {}
+        try:
+            counts = count_classes(path)
+        except (DatasetError, OSError, ValueError) as exc:
+            self.counts_label.setText(f"⚠ {exc}")
+            return {}
+        lines, warnings = [], []
+        for split, per_class in counts.items():
+            lines.append(f"{split}: " + ", ".join(f"{k} {v}" for k, v in per_class.items()))
+            empty = [k for k, v in per_class.items() if v == 0 and not k.startswith("?")]
+            tiny = [k for k, v in per_class.items() if 0 < v < TINY_CLASS and not k.startswith("?")]
+            if empty:
+                warnings.append(f"{split}: no images for {', '.join(empty)}")
+            if tiny:
+                warnings.append(f"{split}: very few images for {', '.join(tiny)}")
+        self.counts_label.setText("\n".join(lines + [f"⚠ {w}" for w in warnings]))
+        return counts
+
+    # -- training --------------------------------------------------------------------
+    def make_config(self) -> TrainConfig:
+        out = model_store.new_model_dir()
+        from_scratch = self.mode.currentIndex() == 1
+        data = self.data_edit.text().strip()
+        config = TrainConfig(
+            data=data, out=str(out), epochs=self.epochs.value(), batch_size=self.batch.value(),
+            learning_rate=self.lr.value(), init=None if from_scratch else str(self.engine.model_path),
+            augment=self.augment.isChecked(),
+            extra_data=[self.extra_edit.text().strip()] if self.extra_edit.text().strip() else [],
+        )  # fmt: skip
+        if self.val_source.currentIndex() == 1:
+            config.force_holdout = True
+        return config
+
+    def start(self) -> None:
+        if self.worker is not None and self.worker.isRunning():
+            return
+        if not self.data_edit.text().strip():
+            self.status.setText("Choose a dataset first.")
+            return
+        self.show_counts(self.data_edit.text().strip())
+        config = self.make_config()
+        self.plots.clear()
+        self.new_report.show_report(None)
+        self.old_report.show_report(None)
+        self.use_button.setEnabled(False)
+        self._epoch_times = []
+        self._epoch_started = time.monotonic()
+        worker = TrainWorker(config, self.engine.model_path, self)
+        worker.signals.epoch_ended.connect(self._on_epoch)
+        worker.signals.batch_progress.connect(self._on_batch)
+        worker.signals.warning.connect(self._warn)
+        worker.data_ready.connect(
+            lambda c: self.status.setText(
+                f"Training on {sum(c['train'].values())} images, validating on {sum(c['val'].values())}…"
+            )
+        )
+        worker.finished_training.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_thread_done)
+        self.worker = worker
+        self.start_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.status.setText("Loading the dataset…")
+        self._total_epochs = config.epochs
+        worker.start()
+
+    def stop(self) -> None:
+        """Stop after the current batch; the best model so far is kept."""
+        if self.worker is not None:
+            self.worker.request_stop()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after this batch; keeping the best model so far…")
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    def _on_batch(self, step: int, steps: int, per_step: float) -> None:
+        self.epoch_progress.setMaximum(steps)
+        self.epoch_progress.setValue(step)
+        epochs_done = len(self._epoch_times)
+        per_epoch = sum(self._epoch_times) / epochs_done if epochs_done else per_step * steps
+        left = (steps - step) * per_step + (self._total_epochs - epochs_done - 1) * per_epoch
+        self.time_left.setText(f"epoch {epochs_done + 1}/{self._total_epochs}, about {_duration(left)} left")
+
+    def _on_epoch(self, epoch: int, logs: dict) -> None:
+        now = time.monotonic()
+        self._epoch_times.append(now - self._epoch_started)
+        self._epoch_started = now
+        self.plots.add_epoch(epoch, logs)
+        acc, val = logs.get("accuracy", 0.0), logs.get("val_accuracy", 0.0)
+        self.status.setText(f"Epoch {epoch}: accuracy {acc:.1%}, validation accuracy {val:.1%}")
+
+    def _warn(self, text: str) -> None:
+        self.status.setText(f"⚠ {text}")
+        self.message.emit(text)
+
+    def _on_finished(self, card: dict) -> None:
+        self.last_card = card
+        self.last_model = Path(card["path"])
+        self.new_report.show_report(card["evaluation"]["val"])
+        self.old_report.show_report((card.get("baseline") or {}).get("val"))
+        stopped = " (stopped early; best epoch kept)" if card["training"].get("stopped_by_user") else ""
+        self.status.setText(
+            f"Done{stopped}: validation accuracy {card['evaluation']['val']['accuracy']:.1%}. "
+            f"Saved to {self.last_model}"
+        )
+        self.use_button.setEnabled(True)
+        self.refresh_models()
+        self.training_done.emit(card)
+
+    def _on_failed(self, text: str) -> None:
+        self.status.setText(f"⚠ {text}")
+        self.message.emit(text)
+        self.training_failed.emit(text)
+
+    def _on_thread_done(self) -> None:
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.time_left.setText("")
+
+    # -- models ----------------------------------------------------------------------
+    def refresh_models(self) -> None:
+        self.models.clear()
+        active = self.engine.model_path.resolve()
+        for stored in model_store.list_models():
+            mark = "● " if stored.path.resolve() == active else ""
+            item = QListWidgetItem(mark + stored.summary())
+            item.setData(0x0100, stored)
+            self.models.addItem(item)
+
+    def _show_card(self, item: QListWidgetItem | None, _prev=None) -> None:
+        if item is None:
+            return
+        from training.card import card_paths
+
+        stored = item.data(0x0100)
+        _, md = card_paths(stored.path)
+        try:
+            self.card_view.setMarkdown(md.read_text(encoding="utf-8"))
+        except OSError:
+            self.card_view.setPlainText(f"{stored.path}\n(no model card)")
+
+    def use_model(self, path: str | Path) -> bool:
+        """Switch Live and Label to ``path`` now; a model that fails to load is refused."""
+        try:
+            self.engine.use_model(path)
+        except ModelLoadError as exc:
+            self.status.setText(f"⚠ Model refused: {exc}. The current model stays active.")
+            self.message.emit(str(exc))
+            return False
+        model_store.set_active_model(path)
+        self.refresh_models()
+        self.status.setText(f"Now using {path}")
+        self.model_changed.emit(str(path))
+        return True
+
+    def use_new_model(self) -> None:
+        if self.last_model is not None:
+            self.use_model(self.last_model)
+
+    def use_selected_model(self) -> None:
+        item = self.models.currentItem()
+        if item is not None:
+            self.use_model(item.data(0x0100).path)
+
+    def _import_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add a Keras model", "", "Keras models (*.keras)")
+        if not path:
+            return
+        try:
+            stored = model_store.import_model(path)
+        except ModelLoadError as exc:
+            self.status.setText(f"⚠ Model refused: {exc}")
+            return
+        self.refresh_models()
+        self.status.setText(f"Added {stored}; select it and press 'Use selected model'.")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"

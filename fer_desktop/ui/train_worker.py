@@ -1,0 +1,88 @@
+"""Runs ``training.fit.train`` on a worker thread; a Keras callback only emits signals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import keras
+from PySide6.QtCore import QObject, QThread, Signal
+
+from training.fit import TrainConfig
+
+
+class TrainSignals(QObject):
+    epoch_ended = Signal(int, dict)  # epoch (1-based), logs
+    batch_progress = Signal(int, int, float)  # step, steps per epoch, seconds per step
+    warning = Signal(str)
+
+
+class QtProgressCallback(keras.callbacks.Callback):
+    """Forwards Keras progress to Qt signals; holds no widget and no logic."""
+
+    def __init__(self, signals: TrainSignals, steps: int, chance: float):
+        super().__init__()
+        self.signals = signals
+        self.steps = steps
+        self.chance = chance
+        self._epoch_start = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch_start = time.monotonic()
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        per_step = (time.monotonic() - self._epoch_start) / (batch + 1)
+        self.signals.batch_progress.emit(batch + 1, self.steps, per_step)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.signals.epoch_ended.emit(epoch + 1, logs)
+        if epoch >= 2 and logs.get("val_accuracy", 1.0) <= self.chance + 0.02:
+            self.signals.warning.emit(
+                f"Validation accuracy {logs['val_accuracy']:.1%} is still at chance after "
+                f"{epoch + 1} epochs: check the dataset's labels."
+            )
+
+
+class TrainWorker(QThread):
+    data_ready = Signal(dict)  # class counts of train / validation
+    finished_training = Signal(dict)  # the model card
+    failed = Signal(str)
+
+    def __init__(self, config: TrainConfig, compare_with: Path | None, parent=None):
+        super().__init__(parent)
+        self.config = config
+        self.compare_with = compare_with
+        self.signals = TrainSignals()
+        self._stop = threading.Event()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def stop(self, timeout_ms: int = 30000) -> bool:
+        self._stop.set()
+        return self.wait(timeout_ms)
+
+    def run(self) -> None:
+        import numpy as np
+
+        from training.datasets import DatasetError
+        from training.fit import StoppedWithoutModelError, prepare_data, train
+
+        try:
+            data = prepare_data(self.config)
+            self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
+            steps = int(np.ceil(len(data.train) / self.config.batch_size))
+            chance = max(data.val.class_counts().values()) / max(len(data.val), 1)
+            callback = QtProgressCallback(self.signals, steps, chance)
+            card = train(self.config, [callback], should_stop=self._stop.is_set, data=data,
+                         compare_with=self.compare_with)  # fmt: skip
+        except FloatingPointError as exc:
+            self.failed.emit(f"Training failed: {exc}")
+        except (DatasetError, StoppedWithoutModelError, OSError) as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:
+            self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
+        else:
+            self.finished_training.emit(card)

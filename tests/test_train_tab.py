@@ -1,0 +1,147 @@
+"""The Train tab under pytest-qt, on tiny datasets the tests make."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.main_window import MainWindow
+from training.labels import CLASS_NAMES
+
+
+def make_class_folders(root: Path, per_class: int) -> Path:
+    rng = np.random.default_rng(0)
+    for label, name in enumerate(CLASS_NAMES):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            img = rng.integers(0, 60, (48, 48)).astype(np.uint8)
+            img[:, label * 6 : label * 6 + 8] = 230
+            cv2.imwrite(str(root / name / f"{i}.png"), img)
+    return root
+
+
+@pytest.fixture
+def own_engine(model_path):
+    """A private engine: "Use this model" must not change the session's shared one."""
+    engine = AnalyzerEngine(model_path)
+    yield engine
+    engine.close()
+
+
+def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, monkeypatch):
+    data = make_class_folders(tmp_path / "faces", 12)
+    win = MainWindow(own_engine, source=str(face_video))
+    qtbot.addWidget(win)
+    tab = win.train_tab
+    tab.data_edit.setText(str(data))
+    counts = tab.show_counts(str(data))
+    assert counts["all"]["happy"] == 12 and "very few images" in tab.counts_label.text()
+    tab.mode.setCurrentIndex(1)  # from scratch
+    tab.epochs.setValue(2)
+    tab.batch.setValue(16)
+    tab.val_source.setCurrentIndex(1)
+    with qtbot.waitSignal(tab.training_done, timeout=180000) as blocker:
+        tab.start_button.click()
+    card = blocker.args[0]
+    for key in ("accuracy", "val_accuracy", "loss", "val_loss"):
+        xs, ys = tab.plots.points[key]
+        assert xs == [1, 2] and len(ys) == 2
+        assert list(tab.plots.curves[key].getData()[0]) == [1, 2]
+    new_model = Path(card["path"])
+    user_dir = Path(__import__("os").environ["FER_DESKTOP_DATA_DIR"])
+    assert user_dir in new_model.parents and new_model.is_file()
+    saved_card = json.loads(new_model.with_name("model.card.json").read_text())
+    assert saved_card["training"]["epochs_run"] == 2
+    assert saved_card["baseline"]["model"] == str(own_engine.model_path)
+    assert tab.new_report.summary.text().startswith("accuracy")
+    total = sum(tab.new_report.cell(i, j) for i in range(7) for j in range(7))
+    assert total == card["evaluation"]["val"]["n"]
+
+    # The Live tab's worker picks the new model up without a restart.
+    live = win.live_tab
+    with qtbot.waitSignal(live.result_shown, timeout=30000):
+        live.start()
+    old_classifier = live.worker.engine.get().classifier
+    with qtbot.waitSignal(tab.model_changed, timeout=30000):
+        tab.use_button.click()
+    assert live.worker.engine.get().classifier is not old_classifier
+    assert live.worker.engine.get().classifier.path == new_model
+    with qtbot.waitSignal(live.result_shown, timeout=30000):
+        pass
+    from fer_desktop.model_store import active_model_path
+
+    assert active_model_path() == new_model.resolve()
+    assert any("●" in tab.models.item(i).text() and new_model.parent.name in tab.models.item(i).text()
+               for i in range(tab.models.count()))  # fmt: skip
+    win.close()
+
+
+def test_stop_mid_epoch_keeps_the_best_checkpoint(qtbot, own_engine, tmp_path):
+    data = make_class_folders(tmp_path / "faces", 150)
+    win = MainWindow(own_engine, source="15")
+    qtbot.addWidget(win)
+    tab = win.train_tab
+    tab.data_edit.setText(str(data))
+    tab.mode.setCurrentIndex(1)
+    tab.epochs.setValue(20)
+    tab.batch.setValue(4)
+    tab.val_source.setCurrentIndex(1)
+    epochs = []
+    tab.worker = None
+    tab.start_button.click()
+    tab.worker.signals.epoch_ended.connect(lambda e, logs: epochs.append(e))
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=120000)
+    # Well inside the second epoch.
+    qtbot.waitUntil(
+        lambda: 5 <= tab.epoch_progress.value() < tab.epoch_progress.maximum() - 20, timeout=30000
+    )
+    with qtbot.waitSignal(tab.training_done, timeout=30000) as blocker:
+        pressed = time.monotonic()
+        tab.stop_button.click()
+    assert time.monotonic() - pressed < 5.0
+    card = blocker.args[0]
+    assert card["training"]["stopped_by_user"] is True
+    assert card["training"]["epochs_run"] < 20
+    from fer_desktop.classifier import load_checked_model
+
+    model = load_checked_model(Path(card["path"]))
+    assert model.output_shape == (None, 7)
+    win.close()
+
+
+def test_bad_model_files_are_refused_and_current_model_stays(qtbot, own_engine, tmp_path):
+    import keras
+
+    bad_files = {}
+    (tmp_path / "corrupt.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    bad_files["corrupt"] = tmp_path / "corrupt.keras"
+    inputs = keras.Input((64, 64, 3))
+    wrong_shape = keras.Model(
+        inputs, keras.layers.Dense(7, activation="softmax")(keras.layers.Flatten()(inputs))
+    )
+    wrong_shape.save(tmp_path / "shape.keras")
+    bad_files["shape"] = tmp_path / "shape.keras"
+    inputs = keras.Input((96, 96, 3))
+    five = keras.Model(inputs, keras.layers.Dense(5, activation="softmax")(keras.layers.Flatten()(inputs)))
+    five.save(tmp_path / "five.keras")
+    bad_files["classes"] = tmp_path / "five.keras"
+    x = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
+    code = keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(keras.layers.Flatten()(x)))
+    code.save(tmp_path / "code.keras")
+    bad_files["code"] = tmp_path / "code.keras"
+
+    win = MainWindow(own_engine, source="15")
+    qtbot.addWidget(win)
+    tab = win.train_tab
+    before = own_engine.model_path
+    for kind, path in bad_files.items():
+        assert tab.use_model(path) is False, kind
+        assert own_engine.model_path == before
+        assert "refused" in tab.status.text()
+    win.close()
