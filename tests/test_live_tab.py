@@ -79,3 +79,18 @@ def test_unreadable_file_shows_a_message(qtbot, engine, tmp_path):
     with qtbot.waitSignal(win.live_tab.message, timeout=10000) as blocker:
         win.live_tab.start()
     assert "Cannot read video file" in blocker.args[0]
+
+
+def test_gui_entry_point_runs_and_exits_cleanly(face_video, tmp_path):
+    """`fer-desktop --source VIDEO --quit-after N` opens the window, runs, and exits 0."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FER_DESKTOP_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "fer_desktop", "--source", str(face_video), "--quit-after", "6"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr

@@ -205,9 +205,15 @@ def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weigh
 def build_model(config: TrainConfig, steps_per_epoch: int):
     import keras
 
-    from training.model import load_model, make_model
+    from training.model import BN_MOMENTUM, load_model, make_model
 
-    model = load_model(config.init) if config.init else make_model(width=config.width)
+    if config.init:
+        model = load_model(config.init)
+        for layer in model.layers:  # models saved with Keras' default BN momentum
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = BN_MOMENTUM
+    else:
+        model = make_model(width=config.width)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate * 0.1,
         decay_steps=max(1, steps_per_epoch * config.epochs - steps_per_epoch),
