@@ -120,10 +120,8 @@ def test_a_few_steps_lower_the_loss_and_round_trip(tmp_path, kaggle_tree):
     model = make_model(width=8)
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
     x, y = data.images.astype("float32"), data.labels
-    before = model.evaluate(x, y, verbose=0)
-    model.fit(x, y, epochs=8, batch_size=14, verbose=0)
-    after = model.evaluate(x, y, verbose=0)
-    assert after < before
+    history = model.fit(x, y, epochs=8, batch_size=14, verbose=0, shuffle=True).history["loss"]
+    assert history[-1] < 0.8 * history[0]
     path = tmp_path / "m.keras"
     model.save(path)
     again = load_model(path)

@@ -26,7 +26,7 @@ def test_video_command_writes_one_row_per_face_per_frame(face_video, tmp_path, c
         assert sum(probs) == pytest.approx(1.0, abs=1e-3)
         assert float(r["confidence"]) == pytest.approx(max(probs), abs=1e-4)
     assert float(rows[-1]["time"]) == pytest.approx(int(rows[-1]["frame"]) / 30.0, abs=1e-3)
-    assert "frame 60/60" in capsys.readouterr().err
+    assert "60/60 (100%)" in capsys.readouterr().err
 
 
 def test_missing_video_exits_1_with_message(tmp_path, capsys):
