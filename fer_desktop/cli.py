@@ -235,11 +235,11 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     from fer_desktop.classifier import ModelLoadError, load_checked_model
-    from fer_desktop.model_store import active_model_path
+    from fer_desktop.paths import default_model_path
     from training import atomic, datasets
     from training.evaluate import evaluate_arrays, format_report
 
-    model_path = _model_arg(args) or active_model_path()
+    model_path = _model_arg(args) or default_model_path()  # the shipped model, whatever is active
     try:
         data = datasets.load_any(args.data, args.split, "skip" if args.skip_bad else "raise")
         if len(data) == 0:

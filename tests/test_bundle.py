@@ -1,0 +1,34 @@
+"""Build the PyInstaller app from build.spec and run its smoke test (about 4 minutes here).
+
+Set FER_SKIP_BUNDLE_TEST=1 to skip it during quick local iterations; CI runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(os.environ.get("FER_SKIP_BUNDLE_TEST") == "1", reason="FER_SKIP_BUNDLE_TEST=1")
+def test_pyinstaller_bundle_passes_the_smoke_test(tmp_path):
+    dist, work = tmp_path / "dist", tmp_path / "build"
+    build = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(work), "build.spec"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1500,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr[-3000:]
+    exe = dist / "fer-desktop" / "fer-desktop"
+    assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.keras").is_file()
+    smoke = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "smoke_test_bundle.py"), str(exe)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr[-3000:]
+    assert "smoke test passed" in smoke.stdout
