@@ -34,3 +34,21 @@ def test_label_benchmark_runs():
 def test_training_benchmark_runs():
     out = run("bench_training.py", "--width", "8", "--batch-size", "16", "--steps", "2", "--windows", "2")
     assert "median training throughput" in out
+
+
+def test_fer_comparison_runs_on_tiny_inputs(tmp_path):
+    """The comparison end to end on tiny inputs; fer's side only where its environment exists."""
+    data = ROOT.parent / "shared" / "data" / "fer2013"
+    if not data.is_dir():
+        import pytest
+
+        pytest.skip("FER2013 not available beside the repository")
+    args = ["--quick", "--data", str(data), "--out", str(tmp_path / "benchmarks.md")]
+    has_fer = (ROOT / "bench" / ".venv-fer" / "bin" / "python").exists()
+    if not has_fer:
+        args.append("--skip-fer")
+    run("compare_fer.py", *args)
+    text = (tmp_path / "benchmarks.md").read_text()
+    assert "| public | 50 |" in text and "| private | 50 |" in text
+    assert "| 1 | FER Desktop |" in text and "| 4 | FER Desktop |" in text
+    assert ("| 1 | fer |" in text) == has_fer
