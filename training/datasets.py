@@ -15,6 +15,7 @@ Supported layouts:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import logging
@@ -115,6 +116,21 @@ def check_usable(data: LabeledImages, what: str) -> None:
         raise DatasetError(f"{what}: no images for class(es) {', '.join(missing)}")
 
 
+@contextlib.contextmanager
+def open_csv(path: Path, required: set[str]) -> Iterator[csv.DictReader]:
+    """A DictReader over ``path`` whose header holds ``required``; DatasetError otherwise."""
+    try:
+        fh = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{path}: {exc.strerror}") from exc
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = required - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        yield reader
+
+
 def _read_image(path: Path) -> np.ndarray:
     # np.fromfile + imdecode handles unicode paths on every platform.
     buf = np.fromfile(str(path), dtype=np.uint8)
@@ -205,15 +221,7 @@ def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") 
         raise DatasetError(f"unknown split {split!r}; expected one of {sorted(CSV_USAGE)}")
     usages = CSV_USAGE[split]
     images, labels, paths, skipped, rows = [], [], [], [], []
-    try:
-        fh = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError(f"{path}: {exc.strerror}") from exc
-    with fh:
-        reader = csv.DictReader(fh)
-        needed = {"emotion", "pixels", "Usage"}
-        if reader.fieldnames is None or not needed <= set(reader.fieldnames):
-            raise DatasetError(f"{path}: header must contain {', '.join(sorted(needed))}")
+    with open_csv(path, {"emotion", "pixels", "Usage"}) as reader:
         for row_number, row in enumerate(reader):
             where = f"{path}:{reader.line_num}"
             try:

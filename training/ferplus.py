@@ -13,14 +13,13 @@ the project's data in ``fer2013/manifest.csv``).
 
 from __future__ import annotations
 
-import csv
 import logging
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from training.datasets import DatasetError, LabeledImages
+from training.datasets import DatasetError, LabeledImages, open_csv
 from training.labels import CLASS_INDEX, NUM_CLASSES
 
 log = logging.getLogger(__name__)
@@ -44,16 +43,7 @@ def read_votes(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Return (votes over our 7 classes, votes for the other columns), one row per fer2013.csv row."""
     path = Path(path)
     emotions, others = [], []
-    try:
-        fh = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError(f"{path}: {exc.strerror}") from exc
-    with fh:
-        reader = csv.DictReader(fh)
-        missing = set(FERPLUS_TO_CLASS) | set(FERPLUS_OTHER)
-        missing -= set(reader.fieldnames or [])
-        if missing:
-            raise DatasetError(f"{path}: missing FER+ column(s) {', '.join(sorted(missing))}")
+    with open_csv(path, set(FERPLUS_TO_CLASS) | set(FERPLUS_OTHER)) as reader:
         for row in reader:
             try:
                 votes = np.zeros(NUM_CLASSES)
@@ -70,10 +60,7 @@ def read_votes(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 def read_manifest_rows(manifest: str | Path) -> dict[str, int]:
     """``path`` (relative to the dataset root) -> row of the original fer2013.csv."""
     manifest = Path(manifest)
-    with manifest.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if not {"path", "fer_row"} <= set(reader.fieldnames or []):
-            raise DatasetError(f"{manifest}: needs the columns path and fer_row")
+    with open_csv(manifest, {"path", "fer_row"}) as reader:
         return {row["path"]: int(row["fer_row"]) for row in reader if row["fer_row"]}
 
 
