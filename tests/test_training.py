@@ -272,3 +272,19 @@ def test_training_batches_mix_classes_even_when_data_is_sorted():
     for batch in batches:
         assert len(np.unique(batch)) == NUM_CLASSES
         assert np.bincount(batch).max() < 0.3 * len(batch)
+
+
+def test_chance_warning_fires_once_after_a_few_epochs():
+    from training.callbacks import ChanceWarning
+
+    seen = []
+    cb = ChanceWarning(chance=0.25, after_epochs=3, notify=seen.append)
+    cb.on_epoch_end(0, {"val_accuracy": 0.2})  # too early to judge
+    cb.on_epoch_end(1, {"val_accuracy": 0.2})
+    assert seen == []
+    cb.on_epoch_end(2, {"val_accuracy": 0.26})
+    cb.on_epoch_end(3, {"val_accuracy": 0.25})
+    assert len(seen) == 1 and "still at chance" in seen[0] and "3 epochs" in seen[0]
+    healthy = ChanceWarning(chance=0.25, notify=seen.append)
+    healthy.on_epoch_end(5, {"val_accuracy": 0.45})
+    assert len(seen) == 1

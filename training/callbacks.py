@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 
 import keras
 
@@ -15,14 +16,22 @@ class ChanceWarning(keras.callbacks.Callback):
     """Warn when validation accuracy is still at chance after a few epochs.
 
     That is the signature of training and validation data taking different
-    preprocessing paths, or of a broken label mapping.
+    preprocessing paths, or of a broken label mapping.  ``notify`` receives the
+    message too (the Train tab shows it).
     """
 
-    def __init__(self, chance: float, after_epochs: int = 3, margin: float = 0.02):
+    def __init__(
+        self,
+        chance: float,
+        after_epochs: int = 3,
+        margin: float = 0.02,
+        notify: Callable[[str], None] | None = None,
+    ):
         super().__init__()
         self.chance = chance
         self.after_epochs = after_epochs
         self.margin = margin
+        self.notify = notify
         self.triggered = False
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
@@ -31,13 +40,14 @@ class ChanceWarning(keras.callbacks.Callback):
             return
         if val_acc <= self.chance + self.margin:
             self.triggered = True
-            log.warning(
-                "validation accuracy %.3f is still at chance (%.3f) after %d epochs: "
-                "check that training and validation data use the same preprocessing and labels",
-                val_acc,
-                self.chance,
-                epoch + 1,
+            message = (
+                f"validation accuracy {val_acc:.1%} is still at chance ({self.chance:.1%}) after "
+                f"{epoch + 1} epochs: check that training and validation data use the same "
+                "preprocessing and labels"
             )
+            log.warning(message)
+            if self.notify:
+                self.notify(message)
 
 
 class TimeBudget(keras.callbacks.Callback):

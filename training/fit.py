@@ -249,6 +249,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     data: PreparedData | None = None,
     compare_with: str | Path | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run one training; returns the model card (also written beside the model).
 
@@ -287,7 +288,7 @@ def train(
             monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
         ),
         keras.callbacks.CSVLogger(str(out / "history.csv")),
-        ChanceWarning(chance=max(1 / NUM_CLASSES, majority)),
+        ChanceWarning(chance=max(1 / NUM_CLASSES, majority), notify=on_warning),
         *(callbacks or []),
     ]
     if config.max_minutes:

@@ -21,11 +21,10 @@ class TrainSignals(QObject):
 class QtProgressCallback(keras.callbacks.Callback):
     """Forwards Keras progress to Qt signals; holds no widget and no logic."""
 
-    def __init__(self, signals: TrainSignals, steps: int, chance: float):
+    def __init__(self, signals: TrainSignals, steps: int):
         super().__init__()
         self.signals = signals
         self.steps = steps
-        self.chance = chance
         self._epoch_start = time.monotonic()
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
@@ -38,11 +37,6 @@ class QtProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = {k: float(v) for k, v in (logs or {}).items()}
         self.signals.epoch_ended.emit(epoch + 1, logs)
-        if epoch >= 2 and logs.get("val_accuracy", 1.0) <= self.chance + 0.02:
-            self.signals.warning.emit(
-                f"Validation accuracy {logs['val_accuracy']:.1%} is still at chance after "
-                f"{epoch + 1} epochs: check the dataset's labels."
-            )
 
 
 class TrainWorker(QThread):
@@ -74,10 +68,9 @@ class TrainWorker(QThread):
             data = prepare_data(self.config)
             self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
             steps = int(np.ceil(len(data.train) / self.config.batch_size))
-            chance = max(data.val.class_counts().values()) / max(len(data.val), 1)
-            callback = QtProgressCallback(self.signals, steps, chance)
+            callback = QtProgressCallback(self.signals, steps)
             card = train(self.config, [callback], should_stop=self._stop.is_set, data=data,
-                         compare_with=self.compare_with)  # fmt: skip
+                         compare_with=self.compare_with, on_warning=self.signals.warning.emit)  # fmt: skip
         except FloatingPointError as exc:
             self.failed.emit(f"Training failed: {exc}")
         except (DatasetError, StoppedWithoutModelError, OSError) as exc:
