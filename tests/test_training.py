@@ -161,6 +161,15 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert len(card["data"]["fingerprint"]) == 16 and card["config"]["seed"] == 1234
     assert (out / "model.card.md").read_text().startswith("# Model card")
 
+    from training.export import export_model
+
+    shipped = tmp_path / "assets" / "fer_default.keras"
+    export_model(model, shipped)
+    shipped_card = json.loads(shipped.with_name("fer_default.card.json").read_text())
+    assert shipped_card["path"] == str(shipped) and shipped_card["trained_as"] == str(model)
+    assert shipped_card["file"]["bytes"] == shipped.stat().st_size == model.stat().st_size
+    assert shipped_card["evaluation"] == card["evaluation"]
+
     report_path = tmp_path / "eval.json"
     assert (
         main(

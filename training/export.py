@@ -1,0 +1,44 @@
+"""Export a trained model (and its card) to where the app ships or stores models.
+
+    python -m training.export RUN_DIR/model.keras assets/models/fer_default.keras
+
+Copies the ``.keras`` file atomically and rewrites the card beside the copy
+with the new name and path, the file's SHA-256 and its size, so the card
+always describes the file next to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+from training import atomic
+from training.card import read_card, write_card
+
+
+def export_model(source: str | Path, dest: str | Path) -> dict:
+    source, dest = Path(source), Path(dest)
+    card = read_card(source)
+    if card is None:
+        raise FileNotFoundError(f"{source}: no model card beside it (train with training.fit.train)")
+    with atomic.atomic_path(dest) as tmp:
+        shutil.copyfile(source, tmp)
+    digest = hashlib.sha256(dest.read_bytes()).hexdigest()
+    card.update(
+        name=dest.stem,
+        path=str(dest),
+        trained_as=str(source),
+        file={"sha256": digest, "bytes": dest.stat().st_size},
+    )
+    write_card(dest, card)
+    return card
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        raise SystemExit(2)
+    exported = export_model(sys.argv[1], sys.argv[2])
+    print(f"exported {sys.argv[2]} ({exported['file']['bytes'] / 1e6:.1f} MB)")
