@@ -160,17 +160,21 @@ class LatestFrameGrabber:
 
     Consumers never see a backlog: when inference is slower than the camera,
     older frames are dropped, so what is shown is always current.  Files are
-    paced at their native frame rate so a video plays at real speed.
+    paced at their native frame rate so a video plays at real speed; a folder
+    of images hands over every image.
     """
 
-    def __init__(self, source: FrameSource, realtime: bool = True):
+    def __init__(self, source: FrameSource, realtime: bool = True, folder_interval: float = 1.0):
         self.source = source
         self.realtime = realtime
+        self.folder_interval = folder_interval  # seconds per image of a folder, when realtime
         self._cond = threading.Condition()
         self._frame: Frame | None = None
         self._error: str | None = None
         self._finished = False
         self._stop = threading.Event()
+        # A folder of photos has no clock: show every image rather than the newest one.
+        self.lossless = not source.is_live and not source.fps
         self._thread = threading.Thread(target=self._run, name="frame-grabber", daemon=True)
 
     def start(self) -> LatestFrameGrabber:
@@ -189,8 +193,13 @@ class LatestFrameGrabber:
                     if delay > 0 and self._stop.wait(delay):
                         break
                 with self._cond:
+                    if self.lossless:
+                        while self._frame is not None and not self._stop.is_set():
+                            self._cond.wait(0.1)
                     self._frame = frame
                     self._cond.notify_all()
+                if self.lossless and self.realtime and self._stop.wait(self.folder_interval):
+                    break
         except SourceError as exc:
             self._error = str(exc)
         except Exception as exc:
@@ -206,6 +215,7 @@ class LatestFrameGrabber:
             if self._frame is None and not self._finished:
                 self._cond.wait(timeout)
             frame, self._frame = self._frame, None
+            self._cond.notify_all()
             return frame
 
     @property

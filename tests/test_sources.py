@@ -82,3 +82,17 @@ def test_grabber_paces_files_in_real_time(face_video):
     grabber.stop()
     assert time.monotonic() - start >= 1.5  # 60 frames at 30 fps take two seconds
     assert seen > 10
+
+
+def test_grabber_hands_over_every_image_of_a_folder(tmp_path, one_face_frame):
+    for i in range(5):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((60, 80, 3), i * 40, np.uint8))
+    grabber = LatestFrameGrabber(ImageFolderSource(tmp_path), realtime=True, folder_interval=0.05).start()
+    seen = []
+    while not grabber.finished:
+        time.sleep(0.1)  # a slow consumer must still see every image
+        frame = grabber.next_frame(timeout=1.0)
+        if frame is not None:
+            seen.append(frame.index)
+    grabber.stop()
+    assert seen == [0, 1, 2, 3, 4]
