@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -309,7 +309,7 @@ class TrainTab(QWidget):
         for stored in model_store.list_models():
             mark = "● " if stored.path.resolve() == active else ""
             item = QListWidgetItem(mark + stored.summary())
-            item.setData(0x0100, stored)
+            item.setData(Qt.ItemDataRole.UserRole, stored)
             self.models.addItem(item)
 
     def _show_card(self, item: QListWidgetItem | None, _prev=None) -> None:
@@ -317,7 +317,7 @@ class TrainTab(QWidget):
             return
         from training.card import card_paths
 
-        stored = item.data(0x0100)
+        stored = item.data(Qt.ItemDataRole.UserRole)
         _, md = card_paths(stored.path)
         try:
             self.card_view.setMarkdown(md.read_text(encoding="utf-8"))
@@ -345,7 +345,7 @@ class TrainTab(QWidget):
     def use_selected_model(self) -> None:
         item = self.models.currentItem()
         if item is not None:
-            self.use_model(item.data(0x0100).path)
+            self.use_model(item.data(Qt.ItemDataRole.UserRole).path)
 
     def _import_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Add a Keras model", "", "Keras models (*.keras)")
