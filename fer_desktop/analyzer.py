@@ -59,14 +59,26 @@ class FrameAnalyzer:
         self.margin = margin
 
     def analyze(self, frame: Frame) -> FrameResult:
-        t0 = time.perf_counter()
-        boxes = self.detector.detect(frame.image)
-        t1 = time.perf_counter()
+        return self.classify(frame, *self.detect(frame.image))
+
+    def detect(self, image: np.ndarray) -> tuple[list[Box], float]:
+        """The faces of ``image`` and the milliseconds it took.
+
+        Split from :meth:`classify` so a video pipeline can detect the next frame
+        on another thread while this one is classified (both release the GIL).
+        """
+        start = time.perf_counter()
+        boxes = self.detector.detect(image)
+        return boxes, (time.perf_counter() - start) * 1000.0
+
+    def classify(self, frame: Frame, boxes: list[Box], detect_ms: float = 0.0) -> FrameResult:
+        """Emotions of the detected faces (one batched call), tracked and smoothed."""
+        start = time.perf_counter()
         probs = self.classifier.predict([crop_face(frame.image, b, self.margin) for b in boxes])
-        t2 = time.perf_counter()
+        infer_ms = (time.perf_counter() - start) * 1000.0
         tracks = self.tracker.update(boxes, probs)
         faces = [FaceResult(t.id, t.box, t.probs / t.probs.sum()) for t in tracks]
-        return FrameResult(frame.index, frame.time, faces, (t1 - t0) * 1000.0, (t2 - t1) * 1000.0)
+        return FrameResult(frame.index, frame.time, faces, detect_ms, infer_ms)
 
     def set_classifier(self, classifier: EmotionClassifier) -> None:
         """Swap the model between frames (e.g. "Use this model" in the Train tab)."""

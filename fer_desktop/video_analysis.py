@@ -9,43 +9,54 @@ from __future__ import annotations
 import csv
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from fer_desktop.analyzer import FrameAnalyzer, FrameResult
-from fer_desktop.sources import Frame, VideoFileSource
+from fer_desktop.sources import VideoFileSource
 from training.atomic import atomic_open
 from training.labels import CLASS_NAMES
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 CSV_COLUMNS = ["frame", "time", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES]
 
 
-def prefetch_frames(source: VideoFileSource, depth: int = 8) -> Iterator[Frame]:
-    """Decode on a helper thread so decoding overlaps detection and inference."""
+def run_ahead(
+    items: Iterable[T], fn: Callable[[T], R] | None = None, depth: int = 8
+) -> Iterator[tuple[T, R]]:
+    """Iterate ``items`` and apply ``fn`` on a helper thread, ``depth`` items ahead of the consumer.
+
+    Yields ``(item, fn(item))`` in order.  Chained stages (decode, then detect,
+    then the caller's classification) each get a thread; their native code
+    releases the GIL, so on two cores the stages overlap.
+    """
     q: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
 
-    def reader() -> None:
+    def worker() -> None:
         try:
-            while not stop.is_set():
-                frame = source.read()
-                q.put(done if frame is None else frame)
-                if frame is None:
+            for item in items:
+                if stop.is_set():
                     return
+                q.put((item, fn(item) if fn else None))
+            q.put(done)
         except Exception as exc:
             q.put(exc)
 
-    thread = threading.Thread(target=reader, name="video-decode", daemon=True)
+    thread = threading.Thread(target=worker, name="run-ahead", daemon=True)
     thread.start()
     try:
         while True:
-            item = q.get()
-            if item is done:
+            got = q.get()
+            if got is done:
                 return
-            if isinstance(item, Exception):
-                raise item
-            yield item
+            if isinstance(got, Exception):
+                raise got
+            yield got
     finally:
         stop.set()
         while thread.is_alive():
@@ -83,8 +94,9 @@ def analyze_video(
     with atomic_open(out_csv, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_COLUMNS)
-        for frame in prefetch_frames(source):
-            result = analyzer.analyze(frame)
+        decoded = (frame for frame, _ in run_ahead(iter(source.read, None)))
+        for frame, (boxes, detect_ms) in run_ahead(decoded, lambda f: analyzer.detect(f.image)):
+            result = analyzer.classify(frame, boxes, detect_ms)
             writer.writerows(result_rows(result))
             frames += 1
             faces += len(result.faces)

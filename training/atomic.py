@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -13,12 +13,15 @@ from typing import IO, Any
 
 @contextlib.contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; move it over ``dest`` only on success."""
+    """Yield a temporary path beside ``dest``; move it over ``dest`` only on success.
+
+    The temporary name is hidden and holds ``.part``, so an interrupted write
+    never looks like a finished file; it is created by the caller with normal
+    permissions (umask), unlike ``mkstemp``'s owner-only files.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=f".part{dest.suffix}", dir=dest.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part{dest.suffix}")
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
