@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.stoppable import StoppableWorker
 
 
-class LabelWorker(QThread):
+class LabelWorker(StoppableWorker):
     progress = Signal(int, int)  # done, total
     rows_ready = Signal(object)  # list[LabelRow] of one photo (or reused ones)
     done = Signal(object, object)  # (all rows, LabelSummary)
@@ -20,14 +20,8 @@ class LabelWorker(QThread):
         super().__init__(parent)
         self.engine = engine
         self.folder = Path(folder)
-        self._cancel = threading.Event()
 
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def stop(self, timeout_ms: int = 10000) -> bool:
-        self._cancel.set()
-        return self.wait(timeout_ms)
+    cancel = StoppableWorker.request_stop
 
     def run(self) -> None:
         from fer_desktop.faces import FaceDetector
@@ -48,7 +42,7 @@ class LabelWorker(QThread):
 
             rows, summary = label_folder(
                 self.folder, PhotoLabeller(classifier, detector), model_key=model_id(self.engine.model_path),
-                on_progress=on_progress, should_cancel=self._cancel.is_set,
+                on_progress=on_progress, should_cancel=self._stop.is_set,
             )  # fmt: skip
             self.done.emit(rows, summary)
         except Exception as exc:

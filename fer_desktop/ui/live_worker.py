@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import cv2
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.sources import FrameSource, LatestFrameGrabber, SourceError, open_source
+from fer_desktop.ui.stoppable import StoppableWorker
 
 
-class LiveWorker(QThread):
+class LiveWorker(StoppableWorker):
     """Runs capture (its own thread) and analysis; never touches a widget.
 
     Capture keeps only the newest frame, so when inference is slower than
@@ -23,20 +22,13 @@ class LiveWorker(QThread):
     failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
 
+    stop_timeout_ms = 5000
+
     def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False, parent=None):
         super().__init__(parent)
         self.engine = engine
         self.source_spec = source_spec
         self.mirror = mirror
-        self._stop = threading.Event()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self, timeout_ms: int = 5000) -> bool:
-        """Ask the loop to end and wait for it; True when the thread has finished."""
-        self._stop.set()
-        return self.wait(timeout_ms)
 
     def run(self) -> None:
         try:

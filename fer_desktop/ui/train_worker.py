@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import keras
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
+from fer_desktop.ui.stoppable import StoppableWorker
 from training.fit import TrainConfig
 
 
@@ -39,24 +39,18 @@ class QtProgressCallback(keras.callbacks.Callback):
         self.signals.epoch_ended.emit(epoch + 1, logs)
 
 
-class TrainWorker(QThread):
+class TrainWorker(StoppableWorker):
     data_ready = Signal(dict)  # class counts of train / validation
     finished_training = Signal(dict)  # the model card
     failed = Signal(str)
+
+    stop_timeout_ms = 30000  # validation of the current epoch may still run
 
     def __init__(self, config: TrainConfig, compare_with: Path | None, parent=None):
         super().__init__(parent)
         self.config = config
         self.compare_with = compare_with
         self.signals = TrainSignals()
-        self._stop = threading.Event()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self, timeout_ms: int = 30000) -> bool:
-        self._stop.set()
-        return self.wait(timeout_ms)
 
     def run(self) -> None:
         import numpy as np
