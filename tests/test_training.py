@@ -297,3 +297,14 @@ def test_chance_warning_fires_once_after_a_few_epochs():
     healthy = ChanceWarning(chance=0.25, notify=seen.append)
     healthy.on_epoch_end(5, {"val_accuracy": 0.45})
     assert len(seen) == 1
+
+
+def test_holdout_from_fer2013_training_split(kaggle_tree):
+    from training.fit import TrainConfig, prepare_data
+
+    config = TrainConfig(data=str(kaggle_tree), out="", force_holdout=True, val_fraction=0.25,
+                         exclude_test_overlap=False)  # fmt: skip
+    data = prepare_data(config)
+    assert (len(data.train), len(data.val), data.tests) == (21, 7, {})
+    assert all("Training_" in p for p in data.train.paths + data.val.paths)
+    assert data.splits["val"] == "Training, 25% per class"

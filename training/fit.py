@@ -101,27 +101,22 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     path = Path(config.data)
     on_error = config.on_error
     has_splits = (path.is_dir() and datasets.is_kaggle_layout(path)) or path.suffix.lower() == ".csv"
-    if has_splits and config.force_holdout:
-        everything = _with_label_source(datasets.load_any(path, "train", on_error), config)
-        train, val = stratified_split(everything, config.val_fraction, config.seed)
-        tests = {}
-        splits = {
-            "train": f"Training, {1 - config.val_fraction:.0%} per class",
-            "val": f"Training, {config.val_fraction:.0%} per class",
-        }
-    elif has_splits:
+    if has_splits and not config.force_holdout:
         train = _with_label_source(datasets.load_any(path, "train", on_error), config)
         val = datasets.load_any(path, "public", on_error)
         tests = {"private": datasets.load_any(path, "private", on_error)}
         splits = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
     else:
-        train, val = stratified_split(
-            datasets.load_any(path, "all", on_error), config.val_fraction, config.seed
-        )
+        # Hold out val_fraction of each class: of FER2013's Training split, or of a class-folder tree.
+        everything = datasets.load_any(path, "train" if has_splits else "all", on_error)
+        if has_splits:
+            everything = _with_label_source(everything, config)
+        train, val = stratified_split(everything, config.val_fraction, config.seed)
         tests = {}
+        origin = "Training, " if has_splits else ""
         splits = {
-            "train": f"{1 - config.val_fraction:.0%} per class",
-            "val": f"{config.val_fraction:.0%} per class",
+            "train": f"{origin}{1 - config.val_fraction:.0%} per class",
+            "val": f"{origin}{config.val_fraction:.0%} per class",
         }
     for extra in config.extra_data:
         extra_train, extra_val = stratified_split(
