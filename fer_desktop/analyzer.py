@@ -87,3 +87,4 @@ class FrameAnalyzer:
 
     def close(self) -> None:
         self.detector.close()
+        self.classifier.close()

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from fer_desktop import __version__
 
+# A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
+# only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
+PIPELINE_TF_THREADS = 1
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -72,6 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=1234)
     train.add_argument("--max-minutes", type=float, help="stop at an epoch boundary after this long")
     train.add_argument(
+        "--patience", type=int, default=8, help="epochs without a better validation accuracy before stopping"
+    )
+    train.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
+    train.add_argument(
+        "--labels",
+        choices=["fer2013", "ferplus-majority", "ferplus-soft"],
+        default="fer2013",
+        help="label source for FER2013's training split (validation keeps FER2013's labels)",
+    )
+    train.add_argument("--ferplus", help="FER+ votes file fer2013new.csv (for --labels ferplus-*)")
+    train.add_argument("--manifest", help="manifest.csv mapping image files to fer2013.csv rows")
+    train.add_argument(
         "--skip-bad", action="store_true", help="skip unreadable/malformed data instead of stopping"
     )
     train.add_argument(
@@ -120,22 +136,6 @@ def run_gui(args: argparse.Namespace) -> int:
     return run_app(source=args.source, model_path=_model_arg(args), quit_after_s=args.quit_after)
 
 
-def _pipeline_threads() -> None:
-    """One TensorFlow thread for the headless pipelines.
-
-    A batch of a few 96x96 faces gains nothing from TF's thread pools; on a
-    two-core machine they only compete with decoding and face detection, which
-    run on their own threads (measured: about 0.6 s less for 900 frames).
-    """
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # TensorFlow already initialised in this process (tests)
-        pass
-
-
 def run_video(args: argparse.Namespace) -> int:
     from fer_desktop.sources import SourceError, VideoFileSource
 
@@ -150,10 +150,12 @@ def run_video(args: argparse.Namespace) -> int:
     from fer_desktop.progress import Progress
     from fer_desktop.video_analysis import analyze_video
 
-    _pipeline_threads()
     try:
         analyzer = build_analyzer(
-            _model_arg(args) or active_model_path(), smoothing=args.smoothing, margin=args.margin
+            _model_arg(args) or active_model_path(),
+            smoothing=args.smoothing,
+            margin=args.margin,
+            tf_threads=PIPELINE_TF_THREADS,
         )
     except (ModelLoadError, RuntimeError) as exc:
         source.close()
@@ -180,18 +182,21 @@ def run_label(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         return _fail(f"not a folder: {root}")
-    from fer_desktop.classifier import EmotionClassifier, ModelLoadError
+    from fer_desktop.classifier import ModelLoadError, open_classifier
     from fer_desktop.faces import FaceDetector
     from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
     from fer_desktop.model_store import active_model_path
     from fer_desktop.progress import Progress
 
     model_path = _model_arg(args) or active_model_path()
-    _pipeline_threads()
     try:
-        classifier = EmotionClassifier(model_path)
-        detector = None if args.no_detect else FaceDetector()
+        classifier = open_classifier(model_path, tf_threads=PIPELINE_TF_THREADS)
     except (ModelLoadError, RuntimeError) as exc:
+        return _fail(str(exc))
+    try:
+        detector = None if args.no_detect else FaceDetector()
+    except RuntimeError as exc:
+        classifier.close()
         return _fail(str(exc))
     progress = Progress(0, unit="photo")
 
@@ -213,6 +218,7 @@ def run_label(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot write the results: {exc}")
     finally:
+        classifier.close()
         if detector is not None:
             detector.close()
     progress.finish(summary.photos)
@@ -238,6 +244,11 @@ def run_train(args: argparse.Namespace) -> int:
         init=args.init,
         seed=args.seed,
         max_minutes=args.max_minutes,
+        patience=args.patience,
+        weight_decay=args.weight_decay,
+        labels=args.labels,
+        ferplus=args.ferplus,
+        manifest=args.manifest,
         on_error="skip" if args.skip_bad else "raise",
         exclude_test_overlap=not args.keep_test_duplicates,
     )

@@ -38,9 +38,9 @@ class AnalyzerEngine:
 
     def use_model(self, path: str | Path) -> None:
         """Switch to another model file; raises ModelLoadError and keeps the old one."""
-        from fer_desktop.classifier import EmotionClassifier
+        from fer_desktop.classifier import open_classifier
 
-        classifier = EmotionClassifier(path)
+        classifier = open_classifier(path)
         with self._lock:
             self.model_path = Path(path)
             if self._analyzer is not None:

@@ -41,6 +41,9 @@ class FaceDetector:
     """Every face in a BGR frame.  Close it (or use ``with``) to free MediaPipe's graph."""
 
     def __init__(self, model_path: str | Path | None = None, min_confidence: float = 0.5):
+        from fer_desktop.runtime_imports import import_mediapipe
+
+        self._mp = import_mediapipe()
         from mediapipe.tasks.python.core.base_options import BaseOptions
         from mediapipe.tasks.python.vision import face_detector
 
@@ -55,8 +58,7 @@ class FaceDetector:
         self._detector = face_detector.FaceDetector.create_from_options(options)
 
     def detect(self, bgr: np.ndarray) -> list[Box]:
-        import mediapipe as mp
-
+        mp = self._mp
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr.ndim == 3 else cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
         result = self._detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         height, width = rgb.shape[:2]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fer_desktop.analyzer import FrameAnalyzer
-from fer_desktop.classifier import EmotionClassifier
+from fer_desktop.classifier import open_classifier
 from fer_desktop.faces import FaceDetector
 from fer_desktop.tracking import FaceTracker
 
 
-def build_analyzer(model_path: str | Path, smoothing: float = 0.6, margin: float = 0.2) -> FrameAnalyzer:
-    classifier = EmotionClassifier(model_path)
+def build_analyzer(
+    model_path: str | Path, smoothing: float = 0.6, margin: float = 0.2, tf_threads: int | None = None
+) -> FrameAnalyzer:
+    classifier = open_classifier(model_path, tf_threads)
     return FrameAnalyzer(FaceDetector(), classifier, FaceTracker(smoothing=smoothing), margin=margin)

@@ -43,3 +43,24 @@ def test_cli_help_does_not_import_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_opening_the_main_window_does_not_import_tensorflow():
+    """Start-up time: Keras and TensorFlow load only for training or a model without a TFLite copy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+        "from fer_desktop.engine import AnalyzerEngine; from fer_desktop.paths import default_model_path;"
+        "from fer_desktop.ui.main_window import MainWindow;"
+        "w = MainWindow(AnalyzerEngine(default_model_path()), '0');"
+        "w.show(); app.processEvents();"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

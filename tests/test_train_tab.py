@@ -34,6 +34,17 @@ def own_engine(model_path):
     engine.close()
 
 
+def test_device_is_probed_only_once_the_tab_is_shown(qtbot, own_engine):
+    win = MainWindow(own_engine, source="0")
+    qtbot.addWidget(win)
+    win.show()
+    tab = win.train_tab
+    assert tab.device_label.text() == "Device: checking…"
+    win.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: "checking" not in tab.device_label.text(), timeout=60000)
+    assert "unknown" not in tab.device_label.text()  # the probe ran and named a device
+
+
 def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, monkeypatch):
     data = make_class_folders(tmp_path / "faces", 12)
     win = MainWindow(own_engine, source=str(face_video))
@@ -72,6 +83,7 @@ def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, m
         tab.use_button.click()
     assert live.worker.engine.get().classifier is not old_classifier
     assert live.worker.engine.get().classifier.path == new_model
+    assert live.worker.engine.get().classifier.runtime == "tflite"  # training wrote its TFLite copy
     with qtbot.waitSignal(live.result_shown, timeout=30000):
         pass
     from fer_desktop.model_store import active_model_path
@@ -104,7 +116,9 @@ def test_stop_mid_epoch_keeps_the_best_checkpoint(qtbot, own_engine, tmp_path):
     with qtbot.waitSignal(tab.training_done, timeout=30000) as blocker:
         pressed = time.monotonic()
         tab.stop_button.click()
-    assert time.monotonic() - pressed < 5.0
+    # The loop stops after the current batch; the rest is the wind-down every training has
+    # (reloading the best checkpoint, evaluation, saving, the TFLite copy).
+    assert time.monotonic() - pressed < 10.0
     card = blocker.args[0]
     assert card["training"]["stopped_by_user"] is True
     assert card["training"]["epochs_run"] < 20

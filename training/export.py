@@ -4,7 +4,8 @@
 
 Copies the ``.keras`` file atomically and rewrites the card beside the copy
 with the new name and path, the file's SHA-256 and its size, so the card
-always describes the file next to it.
+always describes the file next to it.  The model's TFLite copy (the app's
+fast runtime) travels with it, or is made if the source has none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from training import atomic
 from training.card import read_card, write_card
+from training.tflite import matching_tflite, tflite_entry, tflite_path, write_tflite
 
 
 def export_model(source: str | Path, dest: str | Path) -> dict:
@@ -26,11 +28,21 @@ def export_model(source: str | Path, dest: str | Path) -> dict:
     with atomic.atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
     digest = hashlib.sha256(dest.read_bytes()).hexdigest()
+    source_lite = matching_tflite(source, card)
+    if source_lite is not None:
+        with atomic.atomic_path(tflite_path(dest)) as tmp:
+            shutil.copyfile(source_lite, tmp)
+        lite = tflite_entry(dest)
+    else:
+        from training.model import load_model
+
+        lite = write_tflite(load_model(dest), dest)
     card.update(
         name=dest.stem,
         path=str(dest),
         trained_as=str(source),
         file={"sha256": digest, "bytes": dest.stat().st_size},
+        tflite=lite,
     )
     write_card(dest, card)
     return card

@@ -234,6 +234,17 @@ def distribution_strategy():
     return tf.distribute.get_strategy()
 
 
+def _tflite_copy(model, model_path: Path) -> dict[str, Any] | None:
+    """The app's fast-start copy; a model that cannot be converted still runs on TensorFlow."""
+    from training.tflite import write_tflite
+
+    try:
+        return write_tflite(model, model_path)
+    except Exception as exc:  # the converter raises many types; the .keras model is what matters
+        log.warning("no TFLite copy of %s (the app will run it on TensorFlow): %s", model_path, exc)
+        return None
+
+
 class StoppedWithoutModelError(RuntimeError):
     """Stopped by the user before any epoch finished: there is no model to keep."""
 
@@ -318,6 +329,7 @@ def train(
 
     with atomic_path(model_path) as tmp:
         model.save(tmp)
+    lite = _tflite_copy(model, model_path)
     card = {
         "name": out.name,
         "path": str(model_path),
@@ -355,6 +367,7 @@ def train(
         "hardware": hardware_description(),
         "evaluation": evaluation,
         "baseline": baseline,
+        "tflite": lite,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     write_card(model_path, card)

@@ -56,7 +56,7 @@ class TrainTab(QWidget):
         self._build()
         self.refresh_models()
         self.device_found.connect(lambda text: self.device_label.setText(f"Device: {text}"))
-        threading.Thread(target=self._detect_device, name="device-probe", daemon=True).start()
+        self._device_probed = False
 
     def _build(self) -> None:
         self.data_edit = QLineEdit()
@@ -160,10 +160,19 @@ class TrainTab(QWidget):
         self.import_button.clicked.connect(self._import_model)
         self.models.currentItemChanged.connect(self._show_card)
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # Probing the device imports TensorFlow (seconds, both cores): only once the tab is seen.
+        super().showEvent(event)
+        if not self._device_probed:
+            self._device_probed = True
+            threading.Thread(target=self._detect_device, name="device-probe", daemon=True).start()
+
     def _detect_device(self) -> None:
+        from fer_desktop.runtime_imports import import_tensorflow
         from training.device import describe_device
 
         try:
+            import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
             self.device_found.emit(describe_device())
         except Exception as exc:
             self.device_found.emit(f"unknown ({exc})")

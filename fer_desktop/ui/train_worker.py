@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import keras
 from PySide6.QtCore import QObject, Signal
 
 from fer_desktop.ui.stoppable import StoppableWorker
@@ -18,25 +17,28 @@ class TrainSignals(QObject):
     warning = Signal(str)
 
 
-class QtProgressCallback(keras.callbacks.Callback):
-    """Forwards Keras progress to Qt signals; holds no widget and no logic."""
+def progress_callback(signals: TrainSignals, steps: int):
+    """A Keras callback that forwards progress to Qt signals; it holds no widget and no logic.
 
-    def __init__(self, signals: TrainSignals, steps: int):
-        super().__init__()
-        self.signals = signals
-        self.steps = steps
-        self._epoch_start = time.monotonic()
+    Built on demand so that opening the app does not import Keras (seconds of start-up).
+    """
+    import keras
 
-    def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        self._epoch_start = time.monotonic()
+    epoch_start = [time.monotonic()]
 
-    def on_train_batch_end(self, batch: int, logs=None) -> None:
-        per_step = (time.monotonic() - self._epoch_start) / (batch + 1)
-        self.signals.batch_progress.emit(batch + 1, self.steps, per_step)
+    def on_epoch_begin(epoch: int, logs=None) -> None:
+        epoch_start[0] = time.monotonic()
 
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        self.signals.epoch_ended.emit(epoch + 1, logs)
+    def on_train_batch_end(batch: int, logs=None) -> None:
+        per_step = (time.monotonic() - epoch_start[0]) / (batch + 1)
+        signals.batch_progress.emit(batch + 1, steps, per_step)
+
+    def on_epoch_end(epoch: int, logs=None) -> None:
+        signals.epoch_ended.emit(epoch + 1, {k: float(v) for k, v in (logs or {}).items()})
+
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=on_epoch_begin, on_train_batch_end=on_train_batch_end, on_epoch_end=on_epoch_end
+    )
 
 
 class TrainWorker(StoppableWorker):
@@ -55,14 +57,16 @@ class TrainWorker(StoppableWorker):
     def run(self) -> None:
         import numpy as np
 
+        from fer_desktop.runtime_imports import import_tensorflow
         from training.datasets import DatasetError
         from training.fit import StoppedWithoutModelError, prepare_data, train
 
         try:
+            import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
             data = prepare_data(self.config)
             self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
             steps = int(np.ceil(len(data.train) / self.config.batch_size))
-            callback = QtProgressCallback(self.signals, steps)
+            callback = progress_callback(self.signals, steps)
             card = train(self.config, [callback], should_stop=self._stop.is_set, data=data,
                          compare_with=self.compare_with, on_warning=self.signals.warning.emit)  # fmt: skip
         except FloatingPointError as exc:

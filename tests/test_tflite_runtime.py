@@ -1,0 +1,113 @@
+"""The TFLite copy: same answers as the Keras model, never stale, no TensorFlow at start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from training.labels import NUM_CLASSES
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    """A fresh (untrained but non-trivial) model with a card and a TFLite copy."""
+    from training.card import write_card
+    from training.model import make_model
+    from training.tflite import add_tflite_copy
+
+    path = tmp_path / "small.keras"
+    model = make_model(width=4)
+    model.save(path)
+    write_card(path, {"name": "small"})
+    add_tflite_copy(path)
+    return path
+
+
+def _crops(n: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    return [rng.integers(0, 256, (60 + 10 * i, 50 + 7 * i, 3), dtype=np.uint8) for i in range(n)]
+
+
+def test_tflite_copy_matches_the_keras_model(small_model):
+    from fer_desktop.classifier import KerasClassifier, open_classifier
+
+    lite = open_classifier(small_model)
+    keras_runtime = KerasClassifier(small_model)
+    try:
+        assert lite.runtime == "tflite"
+        crops = _crops(5)
+        expected = keras_runtime.predict(crops)
+        got = lite.predict(crops)
+        assert got.shape == (5, NUM_CLASSES)
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+        assert lite.predict([]).shape == (0, NUM_CLASSES)
+    finally:
+        lite.close()
+
+
+def test_a_stale_or_tampered_copy_is_not_used(small_model):
+    from fer_desktop.classifier import open_classifier
+    from training.model import make_model
+
+    make_model(width=4).save(small_model)  # retrained in place: the copy no longer matches
+    assert open_classifier(small_model).runtime == "tensorflow"
+
+    from training.tflite import add_tflite_copy, tflite_path
+
+    add_tflite_copy(small_model)
+    lite = open_classifier(small_model)
+    assert lite.runtime == "tflite"
+    lite.close()
+    tflite_path(small_model).write_bytes(b"not a flatbuffer")
+    assert open_classifier(small_model).runtime == "tensorflow"
+
+
+def test_export_carries_the_copy(small_model, tmp_path):
+    from training.export import export_model
+
+    dest = tmp_path / "shipped" / "fer_default.keras"
+    card = export_model(small_model, dest)
+    assert card["tflite"]["file"] == "fer_default.tflite"
+    assert (dest.with_suffix(".tflite")).read_bytes() == small_model.with_suffix(".tflite").read_bytes()
+    on_disk = json.loads(dest.with_name("fer_default.card.json").read_text())
+    assert on_disk["tflite"]["keras_sha256"] == on_disk["file"]["sha256"]
+
+
+def test_the_shipped_model_has_a_current_copy(model_path):
+    from training.card import read_card
+    from training.tflite import matching_tflite
+
+    assert matching_tflite(model_path, read_card(model_path)) is not None, (
+        "assets/models/fer_default.tflite is missing or stale: run python -m training.tflite on the model"
+    )
+
+
+def test_the_live_pipeline_starts_without_tensorflow(model_path, one_face_frame, tmp_path):
+    """Start-up time: MediaPipe and the shipped model load without importing TensorFlow."""
+    frame_file = tmp_path / "frame.npy"
+    np.save(frame_file, one_face_frame)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np
+        from fer_desktop.pipeline import build_analyzer
+        from fer_desktop.sources import Frame
+
+        analyzer = build_analyzer({str(model_path)!r})
+        result = analyzer.analyze(Frame(np.load({str(frame_file)!r}), 0, 0.0))
+        assert len(result.faces) == 1, result
+        assert analyzer.classifier.runtime == "tflite"
+        assert "tensorflow" not in sys.modules, "TensorFlow was imported"
+        analyzer.close()
+        import tensorflow  # still importable afterwards, for training
+        print("ok", tensorflow.__name__)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ok tensorflow" in done.stdout
