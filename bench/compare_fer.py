@@ -145,6 +145,14 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU cores ({cpu}), no GPU, {system}"
 
 
+def shipped_architecture() -> str:
+    from fer_desktop.paths import default_model_path
+    from training.card import read_card
+
+    card = read_card(default_model_path()) or {}
+    return f"{card.get('architecture', '?')}, {card.get('params', '?')} parameters"
+
+
 def fmt(v: float | None, pct: bool = False) -> str:
     if v is None:
         return "–"
@@ -162,7 +170,8 @@ def write_report(dest: Path, acc: dict, vid: dict, photos: dict, args, use_fer: 
         f"on {time.strftime('%Y-%m-%d')}; machine: {machine()}.",
         "`fer` 25.10.3 runs in its own environment (`bench/setup_fer_env.sh`) with its defaults: OpenCV "
         "Haar cascade + mini-Xception (quantised TFLite). FER Desktop: MediaPipe BlazeFace + the shipped "
-        "Keras CNN (`assets/models/fer_default.keras`).",
+        f"CNN (`assets/models/fer_default.keras`, {shipped_architecture()}); the app runs its TFLite copy "
+        "on MediaPipe's runtime, accuracy is measured on the Keras model (same probabilities to 1e-5).",
         "",
         "## Accuracy on FER2013 (same images for both, 48x48 face crops, no detection)",
         "",
