@@ -26,6 +26,7 @@ def test_pyinstaller_bundle_passes_the_smoke_test(tmp_path):
     assert build.returncode == 0, build.stderr[-3000:]
     exe = dist / "fer-desktop" / "fer-desktop"
     assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.keras").is_file()
+    assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.tflite").is_file()
     smoke = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "smoke_test_bundle.py"), str(exe)],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
