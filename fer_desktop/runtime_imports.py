@@ -38,11 +38,7 @@ def import_mediapipe() -> ModuleType:
 
 
 def import_tensorflow(threads: int | None = None) -> ModuleType:
-    """``tensorflow``; ``threads`` caps its thread pools if it was not initialised yet.
-
-    A batch of a few 96x96 faces gains nothing from TF's pools; on a two-core
-    machine they only compete with decoding and face detection.
-    """
+    """``tensorflow``; ``threads`` caps its thread pools if it was not initialised yet."""
     with _lock:
         import tensorflow as tf
     if threads:

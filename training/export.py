@@ -10,14 +10,13 @@ fast runtime) travels with it, or is made if the source has none.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 from pathlib import Path
 
 from training import atomic
 from training.card import read_card, write_card
-from training.tflite import matching_tflite, tflite_entry, tflite_path, write_tflite
+from training.tflite import file_sha256, matching_tflite, tflite_entry, tflite_path, write_tflite
 
 
 def export_model(source: str | Path, dest: str | Path) -> dict:
@@ -27,7 +26,7 @@ def export_model(source: str | Path, dest: str | Path) -> dict:
         raise FileNotFoundError(f"{source}: no model card beside it (train with training.fit.train)")
     with atomic.atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
-    digest = hashlib.sha256(dest.read_bytes()).hexdigest()
+    digest = file_sha256(dest)
     source_lite = matching_tflite(source, card)
     if source_lite is not None:
         with atomic.atomic_path(tflite_path(dest)) as tmp:
