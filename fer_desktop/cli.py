@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
     train.add_argument(
+        "--random-erasing",
+        type=_fraction,
+        default=0.0,
+        metavar="P",
+        help="share of training images (0-1) with a random rectangle replaced by noise",
+    )
+    train.add_argument(
         "--labels",
         choices=["fer2013", "ferplus-majority", "ferplus-soft"],
         default="fer2013",
@@ -118,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
 
 
 def _fail(message: str) -> int:
@@ -246,6 +260,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_minutes=args.max_minutes,
         patience=args.patience,
         weight_decay=args.weight_decay,
+        random_erasing=args.random_erasing,
         labels=args.labels,
         ferplus=args.ferplus,
         manifest=args.manifest,

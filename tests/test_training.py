@@ -149,6 +149,8 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
                 "--out",
                 str(out),
                 "--keep-test-duplicates",
+                "--random-erasing",
+                "0.3",
             ]
         )
         == 0
@@ -159,6 +161,7 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert card["training"]["epochs_run"] == 2
     assert {"val", "private", "private_tta"} <= set(card["evaluation"])
     assert len(card["data"]["fingerprint"]) == 16 and card["config"]["seed"] == 1234
+    assert card["config"]["random_erasing"] == 0.3
     assert (out / "model.card.md").read_text().startswith("# Model card")
 
     from training.export import export_model
@@ -281,6 +284,21 @@ def test_training_batches_mix_classes_even_when_data_is_sorted():
     for batch in batches:
         assert len(np.unique(batch)) == NUM_CLASSES
         assert np.bincount(batch).max() < 0.3 * len(batch)
+
+
+@pytest.mark.parametrize("erasing", [0.0, 0.5, 1.0])
+def test_random_erasing_hides_a_patch_in_the_share_asked_for(erasing):
+    from training.datasets import LabeledImages
+    from training.fit import TrainConfig, make_dataset
+
+    n = 64
+    images = np.full((n, 96, 96, 3), 128, np.uint8)  # geometric jitter leaves a flat image flat
+    config = TrainConfig(data="", out="", batch_size=n, random_erasing=erasing)
+    (batch, _), *_ = list(make_dataset(LabeledImages(images, np.zeros(n, int)), config, True, None))
+    changed = (np.abs(batch.numpy() - 128) > 1).mean(axis=(1, 2, 3))
+    erased = changed[changed > 0]
+    assert ((erased > 0.005) & (erased < 0.3)).all()
+    assert abs(len(erased) / n - erasing) < 0.2
 
 
 def test_chance_warning_fires_once_after_a_few_epochs():

@@ -46,6 +46,7 @@ class TrainConfig:
     exclude_test_overlap: bool = True
     on_error: str = "raise"
     augment: bool = True
+    random_erasing: float = 0.0  # share of training images with one random rectangle replaced by noise
     labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" (training split only)
     ferplus: str | None = None  # fer2013new.csv
     manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
@@ -158,19 +159,32 @@ def class_weights(labels: np.ndarray, power: float) -> dict[int, float]:
     return {i: float(v) for i, v in enumerate(w)}
 
 
-def make_augmenter(seed: int):
+def make_augmenter(seed: int, random_erasing: float = 0.0):
+    """Geometric jitter, plus optional random erasing.
+
+    Erasing hides part of the face so the model cannot lean on one region (the mouth,
+    say) alone; it narrows the train/validation gap on longer runs.
+    """
     import keras
     from keras import layers
 
-    return keras.Sequential(
-        [
-            layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 1),
-            layers.RandomTranslation(0.08, 0.08, fill_mode="reflect", seed=seed + 2),
-            layers.RandomZoom(0.1, fill_mode="reflect", seed=seed + 3),
-        ],
-        name="augment",
-    )
+    steps = [
+        layers.RandomFlip("horizontal", seed=seed),
+        layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 1),
+        layers.RandomTranslation(0.08, 0.08, fill_mode="reflect", seed=seed + 2),
+        layers.RandomZoom(0.1, fill_mode="reflect", seed=seed + 3),
+    ]
+    if random_erasing > 0:
+        steps.append(
+            # A (p, p) factor: a single float would draw each image's probability from [0, p].
+            layers.RandomErasing(
+                factor=(random_erasing, random_erasing),
+                scale=(0.02, 0.2),
+                value_range=(0, 255),
+                seed=seed + 4,
+            )
+        )
+    return keras.Sequential(steps, name="augment")
 
 
 def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weights: dict[int, float] | None):
@@ -188,7 +202,7 @@ def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weigh
         ds = ds.shuffle(min(len(data), 8192), seed=config.seed, reshuffle_each_iteration=True)
     ds = ds.batch(config.batch_size)
     if training and config.augment:
-        aug = make_augmenter(config.seed)
+        aug = make_augmenter(config.seed, config.random_erasing)
 
         def apply(x, *rest):
             return (aug(tf.cast(x, tf.float32), training=True), *rest)
