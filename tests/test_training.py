@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import cv2
@@ -162,7 +163,14 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert {"val", "private", "private_tta"} <= set(card["evaluation"])
     assert len(card["data"]["fingerprint"]) == 16 and card["config"]["seed"] == 1234
     assert card["config"]["random_erasing"] == 0.3
+    assert card["init"] is None
     assert (out / "model.card.md").read_text().startswith("# Model card")
+
+    warm = tmp_path / "warm"
+    args = ["train", "--data", str(kaggle_tree), "--epochs", "1", "--batch-size", "16"]
+    assert main([*args, "--keep-test-duplicates", "--init", str(model), "--out", str(warm)]) == 0
+    warm_card = json.loads((warm / "model.card.json").read_text())
+    assert warm_card["init"] == {"path": str(model), "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
 
     from training.export import export_model
 

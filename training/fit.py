@@ -259,6 +259,15 @@ def _tflite_copy(model, model_path: Path) -> dict[str, Any] | None:
         return None
 
 
+def _init_record(init: str | None) -> dict[str, str] | None:
+    """The warm-start model's hash: its path may later hold another model (the shipped one does)."""
+    if not init:
+        return None
+    from training.tflite import file_sha256
+
+    return {"path": str(init), "sha256": file_sha256(init)}
+
+
 class StoppedWithoutModelError(RuntimeError):
     """Stopped by the user before any epoch finished: there is no model to keep."""
 
@@ -352,6 +361,7 @@ def train(
         "architecture": model.name,
         "params": int(model.count_params()),
         "config": asdict(config),
+        "init": _init_record(config.init),
         "data": {
             "source": data.source,
             "splits": data.splits,
