@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -17,6 +18,13 @@ import pytest
 def _isolated_user_data(tmp_path_factory, monkeypatch):
     """Never touch the real per-user data folder from a test."""
     monkeypatch.setenv("FER_DESKTOP_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_in_the_main_thread():
+    """A finished test's garbage (its Qt widgets) goes now, not in some later test's worker thread."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

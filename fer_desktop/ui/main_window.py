@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
 from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label_tab import LabelTab
 from fer_desktop.ui.live_tab import LiveTab
 from fer_desktop.ui.train_tab import TrainTab
@@ -14,6 +15,7 @@ from fer_desktop.ui.train_tab import TrainTab
 class MainWindow(QMainWindow):
     def __init__(self, engine: AnalyzerEngine, source: str = "0"):
         super().__init__()
+        collect_in_gui_thread()
         self.engine = engine
         self.setWindowTitle(f"FER Desktop {__version__}")
         self.tabs = QTabWidget()
