@@ -120,7 +120,9 @@ class LiteClassifier(_BatchFromCrops):
         return probs
 
     def close(self) -> None:
-        self._classifier.close()
+        if self._classifier is not None:
+            self._classifier.close()
+            self._classifier = None
 
 
 def load_checked_model(path: Path):

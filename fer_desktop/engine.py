@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from fer_desktop.analyzer import FrameAnalyzer
+from fer_desktop.classifier import EmotionClassifier
 
 
 class AnalyzerEngine:
@@ -20,6 +21,7 @@ class AnalyzerEngine:
         self.smoothing = smoothing
         self.margin = margin
         self._analyzer: FrameAnalyzer | None = None
+        self._retired: list[EmotionClassifier] = []
         self._lock = threading.Lock()
 
     def get(self) -> FrameAnalyzer:
@@ -43,7 +45,11 @@ class AnalyzerEngine:
         classifier = open_classifier(path)
         with self._lock:
             self.model_path = Path(path)
-            if self._analyzer is not None:
+            if self._analyzer is None:
+                classifier.close()  # it only proved the file loads; get() opens it for use
+            else:
+                # Closed with the engine, not now: a labelling run may still be using it.
+                self._retired.append(self._analyzer.classifier)
                 self._analyzer.set_classifier(classifier)
 
     @property
@@ -55,3 +61,6 @@ class AnalyzerEngine:
             if self._analyzer is not None:
                 self._analyzer.close()
                 self._analyzer = None
+            for classifier in self._retired:
+                classifier.close()
+            self._retired.clear()

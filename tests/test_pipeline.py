@@ -74,3 +74,29 @@ def test_square_crop_box(box, shape, expect):
 def test_crop_face_returns_square_view(astronaut_bgr):
     crop = crop_face(astronaut_bgr, Box(180, 80, 100, 120))
     assert crop.shape[0] == crop.shape[1] > 120
+
+
+def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monkeypatch):
+    from fer_desktop import classifier as classifier_module
+    from fer_desktop.engine import AnalyzerEngine
+
+    opened = []
+    real_open = classifier_module.open_classifier
+
+    def tracking_open(path, tf_threads=None):
+        opened.append(real_open(path, tf_threads))
+        return opened[-1]
+
+    monkeypatch.setattr(classifier_module, "open_classifier", tracking_open)
+    eng = AnalyzerEngine(model_path)
+    eng.use_model(model_path)
+    assert opened[0]._classifier is None  # the probe was closed
+    try:
+        result = eng.get().analyze(Frame(astronaut_bgr, 0, 0.0))
+        assert [f.emotion for f in result.faces] == ["happy"]
+        replaced = eng.classifier
+        eng.use_model(model_path)
+        assert eng.classifier is opened[-1] and replaced._classifier is not None  # may still be in use
+    finally:
+        eng.close()
+    assert replaced._classifier is None and opened[-1]._classifier is None
