@@ -163,7 +163,7 @@ def make_augmenter(seed: int, random_erasing: float = 0.0):
     """Geometric jitter, plus optional random erasing.
 
     Erasing hides part of the face so the model cannot lean on one region (the mouth,
-    say) alone; it narrows the train/validation gap on longer runs.
+    say) alone; the shipped model's second training cycle used it.
     """
     import keras
     from keras import layers
@@ -294,6 +294,7 @@ def train(
 
     keras.utils.set_random_seed(config.seed)
     started = time.time()
+    init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
     data = data if data is not None else prepare_data(config)
     log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
     out = Path(config.out)
@@ -361,7 +362,7 @@ def train(
         "architecture": model.name,
         "params": int(model.count_params()),
         "config": asdict(config),
-        "init": _init_record(config.init),
+        "init": init,
         "data": {
             "source": data.source,
             "splits": data.splits,
