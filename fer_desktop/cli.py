@@ -88,9 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--labels",
-        choices=["fer2013", "ferplus-majority", "ferplus-soft"],
+        choices=["fer2013", "ferplus-majority", "ferplus-soft", "mixed"],
         default="fer2013",
-        help="label source for FER2013's training split (validation keeps FER2013's labels)",
+        help="label source for FER2013's training split (validation keeps FER2013's labels); "
+        "mixed blends FER2013's label with the FER+ votes",
+    )
+    train.add_argument(
+        "--ferplus-weight",
+        type=_fraction,
+        default=0.5,
+        metavar="W",
+        help="with --labels mixed: the FER+ votes' share of each training target (default 0.5)",
+    )
+    train.add_argument(
+        "--augmentation",
+        choices=["basic", "app"],
+        default="basic",
+        help="basic: flips and small shifts; app: also lighting, blur, noise and wider framing jitter",
     )
     train.add_argument("--ferplus", help="FER+ votes file fer2013new.csv (for --labels ferplus-*)")
     train.add_argument("--manifest", help="manifest.csv mapping image files to fer2013.csv rows")
@@ -262,6 +276,8 @@ def run_train(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay,
         random_erasing=args.random_erasing,
         labels=args.labels,
+        ferplus_weight=args.ferplus_weight,
+        augmentation=args.augmentation,
         ferplus=args.ferplus,
         manifest=args.manifest,
         on_error="skip" if args.skip_bad else "raise",

@@ -47,3 +47,13 @@ def test_training_and_inference_call_the_same_function():
     assert "to_model_input" in inspect.getsource(datasets)
     assert classifier.batch_to_model_input is batch_to_model_input
     assert datasets.to_model_input is to_model_input
+
+
+def test_a_crop_that_is_not_square_is_padded_not_stretched():
+    """A 143x181 film crop keeps its proportions: a centred disc stays round."""
+    tall = np.zeros((180, 120), np.uint8)
+    cv2.circle(tall, (60, 90), 40, 255, -1)
+    out = to_model_input(tall)[:, :, 0]
+    ys, xs = np.nonzero(out > 127)
+    assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 2
+    assert out[48, 2] == 0 and out[48, 93] == 0  # the padding repeats the (dark) border

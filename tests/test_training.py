@@ -265,6 +265,34 @@ def test_ferplus_votes_relabel_training_images(tmp_path):
     assert soft.targets().sum(axis=1) == pytest.approx([1.0, 1.0])
 
 
+def test_mixed_labels_blend_fer2013_with_the_ferplus_votes(tmp_path):
+    from training import ferplus
+
+    good = _face_like(0, 0).ravel()
+    fer_csv = tmp_path / "fer2013.csv"
+    fer_csv.write_text("emotion,pixels,Usage\n" + "".join(_csv_row(4, good) for _ in range(4)))  # all "sad"
+    votes_csv = tmp_path / "fer2013new.csv"
+    votes_csv.write_text(
+        "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+        "Training,fer0.png,8,0,0,2,0,0,0,0,0,0\n"  # the crowd says mostly neutral
+        "Training,fer1.png,0,0,0,0,0,0,0,0,0,10\n"  # not a face: dropped
+        "Training,fer2.png,0,0,0,10,0,0,0,0,0,0\n"  # the crowd agrees
+    )  # row 3 has no FER+ row at all: keeps FER2013's label
+    data = datasets.load_fer2013_csv(fer_csv, "train")
+    votes, others = ferplus.read_votes(votes_csv)
+    rows = ferplus.rows_for(data, fer_csv, None)
+    mixed = ferplus.mix_ferplus(data, votes, others, rows, weight=0.25)
+    sad, neutral = CLASS_NAMES.index("sad"), CLASS_NAMES.index("neutral")
+    targets = mixed.targets()
+    assert len(mixed) == 3 and list(mixed.labels) == [sad] * 3  # class weights still see FER2013's labels
+    np.testing.assert_allclose(targets[0][[sad, neutral]], [0.75 + 0.25 * 0.2, 0.25 * 0.8])
+    np.testing.assert_allclose(targets[1][sad], 1.0)
+    np.testing.assert_allclose(targets[2][sad], 1.0)
+    np.testing.assert_allclose(targets.sum(axis=1), 1.0)
+    with pytest.raises(DatasetError, match="between 0 and 1"):
+        ferplus.mix_ferplus(data, votes, others, rows, weight=1.5)
+
+
 def test_ferplus_folders_need_a_manifest(kaggle_tree):
     from training import ferplus
 
@@ -334,3 +362,24 @@ def test_holdout_from_fer2013_training_split(kaggle_tree):
     assert (len(data.train), len(data.val), data.tests) == (21, 7, {})
     assert all("Training_" in p for p in data.train.paths + data.val.paths)
     assert data.splits["val"] == "Training, 25% per class"
+
+
+def test_app_augmentation_changes_light_and_keeps_the_contract():
+    """The "app" profile must vary lighting and resolution yet keep grey 0..255 images."""
+    from training.datasets import LabeledImages
+    from training.fit import TrainConfig, make_dataset
+
+    n = 32
+    rng = np.random.default_rng(0)
+    base = cv2.resize(rng.integers(0, 256, (24, 24), dtype=np.uint8), (96, 96))
+    images = np.repeat(np.repeat(base[None, :, :, None], 3, axis=3), n, axis=0)
+    batches = {}
+    for profile in ("basic", "app"):
+        config = TrainConfig(data="", out="", batch_size=n, augmentation=profile)
+        (batch, _), *_ = list(make_dataset(LabeledImages(images, np.zeros(n, int)), config, True, None))
+        batches[profile] = batch.numpy()
+    app = batches["app"]
+    assert app.min() >= 0 and app.max() <= 255
+    np.testing.assert_allclose(app[..., 0], app[..., 2])  # still one grey channel, three times
+    mean_spread = lambda b: b.mean(axis=(1, 2, 3)).std()  # noqa: E731
+    assert mean_spread(app) > 3 * mean_spread(batches["basic"])  # brightness/contrast/gamma vary per image

@@ -47,7 +47,9 @@ class TrainConfig:
     on_error: str = "raise"
     augment: bool = True
     random_erasing: float = 0.0  # share of training images with one random rectangle replaced by noise
-    labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" (training split only)
+    augmentation: str = "basic"  # or "app": lighting, resolution, noise and wider framing jitter
+    labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" / "mixed" (training split only)
+    ferplus_weight: float = 0.5  # with labels="mixed": FER+ votes' share of each target
     ferplus: str | None = None  # fer2013new.csv
     manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
     force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
@@ -137,7 +139,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
 
 
 def _with_label_source(train: LabeledImages, config: TrainConfig) -> LabeledImages:
-    """Swap FER2013's labels for FER+ votes when asked; validation keeps FER2013's labels."""
+    """Swap FER2013's labels for FER+ votes, or blend both, when asked; validation keeps FER2013's."""
     if config.labels == "fer2013":
         return train
     from training import ferplus
@@ -146,6 +148,8 @@ def _with_label_source(train: LabeledImages, config: TrainConfig) -> LabeledImag
         raise DatasetError(f"--labels {config.labels} needs the FER+ file fer2013new.csv (--ferplus)")
     votes, others = ferplus.read_votes(config.ferplus)
     rows = ferplus.rows_for(train, config.data, config.manifest)
+    if config.labels == "mixed":
+        return ferplus.mix_ferplus(train, votes, others, rows, config.ferplus_weight)
     mode = "soft" if config.labels == "ferplus-soft" else "majority"
     return ferplus.apply_ferplus(train, votes, others, rows, mode)
 
@@ -157,34 +161,6 @@ def class_weights(labels: np.ndarray, power: float) -> dict[int, float]:
     w = (counts.sum() / (NUM_CLASSES * counts)) ** power
     w = w / np.average(w, weights=counts)
     return {i: float(v) for i, v in enumerate(w)}
-
-
-def make_augmenter(seed: int, random_erasing: float = 0.0):
-    """Geometric jitter, plus optional random erasing.
-
-    Erasing hides part of the face so the model cannot lean on one region (the mouth,
-    say) alone; the shipped model's second training cycle used it.
-    """
-    import keras
-    from keras import layers
-
-    steps = [
-        layers.RandomFlip("horizontal", seed=seed),
-        layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 1),
-        layers.RandomTranslation(0.08, 0.08, fill_mode="reflect", seed=seed + 2),
-        layers.RandomZoom(0.1, fill_mode="reflect", seed=seed + 3),
-    ]
-    if random_erasing > 0:
-        steps.append(
-            # A (p, p) factor: a single float would draw each image's probability from [0, p].
-            layers.RandomErasing(
-                factor=(random_erasing, random_erasing),
-                scale=(0.02, 0.2),
-                value_range=(0, 255),
-                seed=seed + 4,
-            )
-        )
-    return keras.Sequential(steps, name="augment")
 
 
 def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weights: dict[int, float] | None):
@@ -202,7 +178,9 @@ def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weigh
         ds = ds.shuffle(min(len(data), 8192), seed=config.seed, reshuffle_each_iteration=True)
     ds = ds.batch(config.batch_size)
     if training and config.augment:
-        aug = make_augmenter(config.seed, config.random_erasing)
+        from training.augment import make_augmenter
+
+        aug = make_augmenter(config.seed, config.random_erasing, config.augmentation)
 
         def apply(x, *rest):
             return (aug(tf.cast(x, tf.float32), training=True), *rest)

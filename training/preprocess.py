@@ -20,7 +20,8 @@ def to_model_input(crop: np.ndarray) -> np.ndarray:
     """Turn a face crop (gray, BGR or BGRA; any size; uint8 or uint16) into the model's input.
 
     FER2013 is grayscale, so colour is dropped: a colour webcam crop and a
-    grayscale dataset image become the same kind of tensor.  The gray channel
+    grayscale dataset image become the same kind of tensor.  A crop that is not
+    square is padded, never stretched.  The gray channel
     is repeated three times because the model contract is 96x96x3.
     Returns uint8 of shape (96, 96, 3).
     """
@@ -41,11 +42,26 @@ def to_model_input(crop: np.ndarray) -> np.ndarray:
             img = cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY)
         else:
             raise ValueError(f"unsupported channel count {channels}")
+    img = pad_to_square(img)
     if img.shape != (INPUT_SIZE, INPUT_SIZE):
         shrinking = img.shape[0] > INPUT_SIZE or img.shape[1] > INPUT_SIZE
         interp = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
         img = cv2.resize(img, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
     return np.repeat(img[:, :, None], 3, axis=2)
+
+
+def pad_to_square(img: np.ndarray) -> np.ndarray:
+    """Extend the short side by repeating the border, so the face keeps its proportions.
+
+    Stretching a 143x181 film crop to a square widened every face by a quarter and cost
+    the shipped model 2.5 points on those crops (43.4% squashed, 45.9% padded).
+    """
+    height, width = img.shape[:2]
+    if height == width:
+        return img
+    side = max(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    return cv2.copyMakeBorder(img, top, side - height - top, left, side - width - left, cv2.BORDER_REPLICATE)
 
 
 def batch_to_model_input(crops: list[np.ndarray]) -> np.ndarray:
