@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from training.labels import CLASS_NAMES, NUM_CLASSES, class_index
+from training.photos import PhotoError, read_photo
 from training.preprocess import INPUT_SHAPE, to_model_input
 
 log = logging.getLogger(__name__)
@@ -132,14 +133,10 @@ def open_csv(path: Path, required: set[str]) -> Iterator[csv.DictReader]:
 
 
 def _read_image(path: Path) -> np.ndarray:
-    # np.fromfile + imdecode handles unicode paths on every platform.
-    buf = np.fromfile(str(path), dtype=np.uint8)
-    if buf.size == 0:
-        raise DatasetError(f"{path}: empty file")
-    img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise DatasetError(f"{path}: not a readable image")
-    return img
+    try:
+        return read_photo(path)
+    except PhotoError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
 
 
 def _collect(items: Iterator[tuple[Path, int]], on_error: OnError, what: str) -> LabeledImages:
