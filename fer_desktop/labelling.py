@@ -361,22 +361,36 @@ def write_json(
 
 
 def crop_file_name(row: LabelRow) -> str:
-    stem = row.path.replace("/", "__").rsplit(".", 1)[0]
-    return f"{stem}__face{row.face}.png"
+    """A flat, unique file name for one face: ``a.jpg`` and ``a.png`` keep their extensions apart.
+
+    Folders become ``__``; a path that already holds ``__`` (``x__a.jpg`` against ``x/a.jpg``)
+    gets a short hash of the real path, so two faces never share a name.
+    """
+    flat = row.path.replace("/", "__")
+    if "__" in row.path:
+        flat += "-" + hashlib.sha256(row.path.encode("utf-8")).hexdigest()[:8]
+    return f"{flat}__face{row.face}.png"
 
 
 def export_crops(rows: list[LabelRow], dest: str | Path) -> int:
-    """Write each face's 96x96 crop into ``dest/<emotion>/``: a class-folder dataset."""
+    """Write each face's 96x96 crop into ``dest/<emotion>/``: a class-folder dataset.
+
+    A face exported earlier under another label (corrected since) is removed from there once
+    its new file is written, so a re-export never leaves a face under two labels.
+    """
     dest = Path(dest)
     written = 0
     for row in rows:
         if row.status != STATUS_OK or row.crop is None:
             continue
-        target = dest / row.emotion / crop_file_name(row)
+        name = crop_file_name(row)
         ok, buf = cv2.imencode(".png", row.crop)
         if not ok:
             continue
-        with atomic.atomic_path(target) as tmp:
+        with atomic.atomic_path(dest / row.emotion / name) as tmp:
             tmp.write_bytes(buf.tobytes())
+        for other in CLASS_NAMES:
+            if other != row.emotion:
+                (dest / other / name).unlink(missing_ok=True)
         written += 1
     return written
