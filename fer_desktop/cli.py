@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--width", type=int, default=24, help="channel width of a new model")
     train.add_argument("--init", help="start from this .keras model instead of from scratch")
     train.add_argument("--out", help="output folder (default: a new folder in the per-user models folder)")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let --out be a non-empty folder (replaces its model)",
+    )
     train.add_argument("--seed", type=int, default=1234)
     train.add_argument("--max-minutes", type=float, help="stop at an epoch boundary after this long")
     train.add_argument(
@@ -245,8 +250,11 @@ def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
+    from training.model_file import ModelFileError
 
     out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
+    if args.out and not args.overwrite and _holds_files(Path(out)):
+        return _fail(f"--out {out} is not empty (an earlier model?): pick another or add --overwrite")
     config = TrainConfig(
         data=args.data,
         out=out,
@@ -269,12 +277,16 @@ def run_train(args: argparse.Namespace) -> int:
     )
     try:
         card = train(config)
-    except (DatasetError, FloatingPointError, OSError) as exc:
+    except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:
         return _fail(str(exc))
     for split, report in card["evaluation"].items():
         print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")
     print(f"model written to {Path(out) / 'model.keras'}")
     return 0
+
+
+def _holds_files(folder: Path) -> bool:
+    return folder.exists() and (not folder.is_dir() or any(folder.iterdir()))
 
 
 def run_eval(args: argparse.Namespace) -> int:
