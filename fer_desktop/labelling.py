@@ -70,6 +70,11 @@ class LabelRow:
         self.human_emotion = emotion
         self.label_source = "human"
 
+    def clear_human_label(self) -> None:
+        """Back to the model's label (an undone correction)."""
+        self.human_emotion = ""
+        self.label_source = "model"
+
     def to_csv(self) -> list[str]:
         if self.box is None or self.probs is None:
             return [self.path, "", "", "", "", "", "", "", *([""] * len(CLASS_NAMES)), self.status, "", ""]
