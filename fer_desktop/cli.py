@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from fer_desktop import __version__
+from fer_desktop.write_errors import describe_write_error
 
 # A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
 # only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
@@ -183,7 +184,7 @@ def run_video(args: argparse.Namespace) -> int:
     try:
         summary = analyze_video(source, analyzer, args.out, progress.update)
     except (OSError, SourceError) as exc:
-        return _fail(f"cannot write {args.out}: {exc}" if isinstance(exc, OSError) else str(exc))
+        return _fail(describe_write_error(exc, args.out) if isinstance(exc, OSError) else str(exc))
     finally:
         source.close()
         analyzer.close()
@@ -203,7 +204,7 @@ def run_label(args: argparse.Namespace) -> int:
         return _fail(f"not a folder: {root}")
     from fer_desktop.classifier import ModelLoadError, open_classifier
     from fer_desktop.faces import FaceDetector
-    from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
+    from fer_desktop.labelling import OutputBusyError, PhotoLabeller, label_folder, model_id
     from fer_desktop.model_store import active_model_path
     from fer_desktop.progress import Progress
 
@@ -234,8 +235,10 @@ def run_label(args: argparse.Namespace) -> int:
             on_progress=on_progress,
             log=lambda msg: print(msg, file=sys.stderr),
         )
+    except OutputBusyError as exc:
+        return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot write the results: {exc}")
+        return _fail(f"{describe_write_error(exc, args.out)} (each output is whole or as it was)")
     finally:
         classifier.close()
         if detector is not None:
@@ -312,5 +315,8 @@ def run_eval(args: argparse.Namespace) -> int:
         report["tta"] = {k: tta[k] for k in ("accuracy", "n", "macro_f1", "per_class", "confusion_matrix")}
         print(f"with TTA (mirror average): accuracy {tta['accuracy']:.4f}")
     if args.json:
-        atomic.write_json(args.json, report)
+        try:
+            atomic.write_json(args.json, report)
+        except OSError as exc:
+            return _fail(describe_write_error(exc, args.json))
     return 0

@@ -12,6 +12,7 @@ CSV columns ``path, face, x, y, w, h, emotion, confidence``, one per class and
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -174,6 +175,40 @@ def state_path(out_csv: Path) -> Path:
     return out_csv.with_name(f".{out_csv.name}.fer-state.json")
 
 
+def lock_path(out_csv: Path) -> Path:
+    return out_csv.with_name(f".{out_csv.name}.lock")
+
+
+class OutputBusyError(RuntimeError):
+    """Another labelling run is writing the same ``--out``."""
+
+
+@contextlib.contextmanager
+def output_lock(out_csv: Path | None) -> Iterator[None]:
+    """Hold ``out_csv``'s lock for a whole run: two runs on one output would mix their results.
+
+    A second run is refused at once rather than queued: it may have been started by mistake,
+    and the first one may take long.
+    """
+    if out_csv is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out_csv))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusyError(
+            f"another labelling run is writing {out_csv}: wait for it to finish or choose another --out"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 @dataclass
 class PreviousRun:
     rows: dict[str, list[LabelRow]]
@@ -260,15 +295,34 @@ def label_folder(
     should_cancel: Callable[[], bool] = lambda: False,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[list[LabelRow], LabelSummary]:
-    """Label every photo under ``root``; write outputs only if the run completes."""
-    started = time.monotonic()
+    """Label every photo under ``root``; write outputs only if the run completes.
+
+    Raises OutputBusyError when another run holds ``out_csv``.
+    """
     root = Path(root)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     out_csv = Path(out_csv) if out_csv else None
+    with output_lock(out_csv):
+        return _label_folder(root, labeller, model_key, out_csv, json_out, crops_to, on_progress,
+                             should_cancel, log)  # fmt: skip
+
+
+def _label_folder(
+    root: Path,
+    labeller: PhotoLabeller,
+    model_key: str,
+    out_csv: Path | None,
+    json_out: str | Path | None,
+    crops_to: str | Path | None,
+    on_progress: Callable[[int, int, list[LabelRow]], None] | None,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+) -> tuple[list[LabelRow], LabelSummary]:
+    started = time.monotonic()
     outputs = [p for p in (out_csv, json_out, crops_to) if p]
     if out_csv:
-        outputs.append(state_path(out_csv))
+        outputs += [state_path(out_csv), lock_path(out_csv)]
     files = list_files(root, [Path(p) for p in outputs])
     expected = {
         "model": model_key,
