@@ -21,6 +21,10 @@ BACKUPS = 3
 log = logging.getLogger("fer_desktop")
 
 
+class _AppLogFile(RotatingFileHandler):
+    """The handler this module installs (told apart from any a host program adds)."""
+
+
 def log_path() -> Path:
     return user_data_dir() / "logs" / LOG_FILE_NAME
 
@@ -28,12 +32,15 @@ def log_path() -> Path:
 def install_log_file() -> Path | None:
     """Send the app's log records to the rotating file (once); None when it cannot be created."""
     path = log_path()
-    for handler in log.handlers:
-        if isinstance(handler, RotatingFileHandler) and Path(handler.baseFilename) == path.resolve():
-            return path
+    for handler in list(log.handlers):
+        if isinstance(handler, _AppLogFile):
+            if Path(handler.baseFilename) == path.resolve():
+                return path
+            log.removeHandler(handler)  # the data folder moved (tests, FER_DESKTOP_DATA_DIR)
+            handler.close()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        handler = _AppLogFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         return None  # a read-only home must not stop the app
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
