@@ -96,3 +96,21 @@ def test_use_asks_before_a_weaker_model_and_survives_an_unsaved_choice(qtbot, mo
     assert engine.model_path == weaker_model
     assert "could not be saved" in tab.status.text()
     engine.close()
+
+
+def test_adding_a_model_on_a_full_disk_says_so(qtbot, model_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from fer_desktop.ui.train_tab import TrainTab
+
+    tab = TrainTab(AnalyzerEngine(model_path))
+    qtbot.addWidget(tab)
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(model_path), ""))
+    monkeypatch.setattr(shutil, "copyfile", full)
+    tab.import_button.click()
+    assert "Model not added: No space left on device" in tab.status.text()
+    assert not list(user_models_dir().rglob("*.keras"))

@@ -382,6 +382,9 @@ class TrainTab(QWidget):
         except ModelLoadError as exc:
             self.status.setText(f"⚠ Model refused: {exc}")
             return
+        except OSError as exc:
+            self.status.setText(f"⚠ Model not added: {exc.strerror or exc} ({exc.filename or path})")
+            return
         self.refresh_models()
         self.status.setText(f"Added {stored}; select it and press 'Use selected model'.")
 
