@@ -61,7 +61,7 @@ def checked_model_file(path: Path) -> Path:
     try:
         return check_model_file(path)
     except ModelFileError as exc:
-        raise ModelLoadError(f"Cannot load model {path.name}: {exc}") from exc
+        raise ModelLoadError(f"Cannot load model: {exc}") from exc
 
 
 class _BatchFromCrops:

@@ -295,7 +295,7 @@ class TrainTab(QWidget):
         self.old_report.show_report((card.get("baseline") or {}).get("val"))
         stopped = " (stopped early; best epoch kept)" if card["training"].get("stopped_by_user") else ""
         self.status.setText(
-            f"Done{stopped}: validation accuracy {card['evaluation']['val']['accuracy']:.1%}. "
+            f"Done{stopped}: {model_store.split_figure('validation', card['evaluation']['val'])}. "
             f"Saved to {self.last_model}"
         )
         self.use_button.setEnabled(True)
