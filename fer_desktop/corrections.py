@@ -139,8 +139,16 @@ class CorrectionStore:
         self.save()
         return changed
 
-    def mark_exported(self) -> None:
-        self.exported = dict(self.labels)
+    def mark_exported(self, rows: list[LabelRow]) -> None:
+        """These faces were just exported with their current labels (a cancelled run exports fewer)."""
+        for row in rows:
+            if row.status != STATUS_OK or row.box is None:
+                continue
+            key = face_key(row)
+            if key in self.labels:
+                self.exported[key] = self.labels[key]
+            else:
+                self.exported.pop(key, None)
         self.save()
 
     def unexported(self) -> int:

@@ -69,7 +69,10 @@ def test_unexported_counts_what_an_export_would_lose(tmp_path):
     assert store.unexported() == 0
     store.set_label([rows[0]], "sad")
     assert store.unexported() == 1
-    store.mark_exported()
+    store.set_label([rows[2]], "fear")
+    store.mark_exported(rows[:2])  # an export of a cancelled run holds only some faces
+    assert store.unexported() == 1
+    store.mark_exported(rows)
     assert store.unexported() == 0 and CorrectionStore(tmp_path).unexported() == 0
     store.undo()
     assert store.unexported() == 1

@@ -277,5 +277,5 @@ class LabelTab(QWidget):
             self.message.emit(f"Export failed: {describe_write_error(exc, dest)} ({kept})")
             return
         if self.corrections is not None:
-            self.corrections.mark_exported()
+            self.corrections.mark_exported(self.rows)
         self.message.emit(f"{n} crops exported to {dest}" if kind == "crops" else f"Exported {dest}")
