@@ -92,7 +92,7 @@ def _wrong_shape_flatbuffer() -> bytes:
 
 def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
     from fer_desktop.classifier import open_classifier
-    from training.card import read_card, write_card
+    from training.card import card_paths, read_card, write_card
     from training.tflite import file_sha256, shape_problem, tflite_path
 
     copy = tflite_path(small_model)
@@ -102,6 +102,8 @@ def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
     card["tflite"]["sha256"] = file_sha256(copy)  # the card vouches for the new file
     write_card(small_model, card)
     assert "input" in shape_problem(copy.read_bytes())
+    assert open_classifier(small_model).runtime == "tensorflow"
+    card_paths(small_model)[0].write_text('["not", "a", "card"]')  # malformed: no copy, no crash
     assert open_classifier(small_model).runtime == "tensorflow"
 
 

@@ -12,6 +12,7 @@ the copy was made from, so a stale copy is never used.
 from __future__ import annotations
 
 import hashlib
+import logging
 import struct
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from training import atomic
 from training.labels import NUM_CLASSES
 from training.preprocess import INPUT_SHAPE
+
+log = logging.getLogger(__name__)
 
 # TFLite's TensorType enum (tensorflow/lite/schema/schema.fbs).
 TFLITE_FLOAT32, TFLITE_UINT8 = 0, 3
@@ -120,9 +123,9 @@ def matching_tflite(keras_path: str | Path, card: dict[str, Any] | None) -> Path
 
     The caller decides whether the card is to be trusted at all (where it was written).
     """
-    entry = (card or {}).get("tflite") or {}
+    entry = card.get("tflite") if isinstance(card, dict) else None
     dest = tflite_path(keras_path)
-    if not entry or not dest.is_file() or entry.get("file") != dest.name:
+    if not isinstance(entry, dict) or not dest.is_file() or entry.get("file") != dest.name:
         return None
     try:
         flatbuffer = dest.read_bytes()
@@ -130,7 +133,11 @@ def matching_tflite(keras_path: str | Path, card: dict[str, Any] | None) -> Path
             return None
     except OSError:
         return None
-    if hashlib.sha256(flatbuffer).hexdigest() != entry.get("sha256") or shape_problem(flatbuffer):
+    if hashlib.sha256(flatbuffer).hexdigest() != entry.get("sha256"):
+        return None
+    problem = shape_problem(flatbuffer)
+    if problem:
+        log.warning("not using %s: %s", dest, problem)
         return None
     return dest
 
