@@ -39,18 +39,29 @@ class EmotionClassifier(Protocol):
 def open_classifier(model_path: str | Path, tf_threads: int | None = None) -> EmotionClassifier:
     """The classifier for a ``.keras`` file: its TFLite copy when current, else TensorFlow.
 
+    Only a card in a folder the app writes (the bundled assets, the user's models) may vouch
+    for a TFLite copy: a card that arrives beside a ``--model`` file could name any network.
     ``tf_threads`` caps TensorFlow's thread pools when the TensorFlow runtime is used.
     """
+    from fer_desktop.paths import is_app_model_location
     from training.card import read_card
     from training.tflite import matching_tflite
 
-    path = Path(model_path)
-    if not path.is_file():
-        raise ModelLoadError(f"Model file not found: {path}")
-    lite = matching_tflite(path, read_card(path))
+    path = checked_model_file(Path(model_path))
+    lite = matching_tflite(path, read_card(path)) if is_app_model_location(path) else None
     if lite is not None:
         return LiteClassifier(path, lite)
     return KerasClassifier(path, tf_threads)
+
+
+def checked_model_file(path: Path) -> Path:
+    """``path`` if it is an intact ``.keras`` archive; ModelLoadError saying what is wrong if not."""
+    from training.model_file import ModelFileError, check_model_file
+
+    try:
+        return check_model_file(path)
+    except ModelFileError as exc:
+        raise ModelLoadError(f"Cannot load model: {exc}") from exc
 
 
 class _BatchFromCrops:
@@ -127,8 +138,7 @@ class LiteClassifier(_BatchFromCrops):
 
 def load_checked_model(path: Path):
     """Load a ``.keras`` file safely and check it fits the app's contract."""
-    if not path.is_file():
-        raise ModelLoadError(f"Model file not found: {path}")
+    checked_model_file(path)
     from fer_desktop.runtime_imports import import_tensorflow
 
     import_tensorflow()  # under the import lock, before Keras imports it

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from fer_desktop import __version__
+from fer_desktop.write_errors import describe_write_error
 
 # A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
 # only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--width", type=int, default=24, help="channel width of a new model")
     train.add_argument("--init", help="start from this .keras model instead of from scratch")
     train.add_argument("--out", help="output folder (default: a new folder in the per-user models folder)")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let --out be a non-empty folder (replaces its model)",
+    )
     train.add_argument("--seed", type=int, default=1234)
     train.add_argument("--max-minutes", type=float, help="stop at an epoch boundary after this long")
     train.add_argument(
@@ -192,7 +198,7 @@ def run_video(args: argparse.Namespace) -> int:
     try:
         summary = analyze_video(source, analyzer, args.out, progress.update)
     except (OSError, SourceError) as exc:
-        return _fail(f"cannot write {args.out}: {exc}" if isinstance(exc, OSError) else str(exc))
+        return _fail(describe_write_error(exc, args.out) if isinstance(exc, OSError) else str(exc))
     finally:
         source.close()
         analyzer.close()
@@ -212,7 +218,7 @@ def run_label(args: argparse.Namespace) -> int:
         return _fail(f"not a folder: {root}")
     from fer_desktop.classifier import ModelLoadError, open_classifier
     from fer_desktop.faces import FaceDetector
-    from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
+    from fer_desktop.labelling import OutputBusyError, PhotoLabeller, label_folder, model_id
     from fer_desktop.model_store import active_model_path
     from fer_desktop.progress import Progress
 
@@ -243,8 +249,10 @@ def run_label(args: argparse.Namespace) -> int:
             on_progress=on_progress,
             log=lambda msg: print(msg, file=sys.stderr),
         )
+    except OutputBusyError as exc:
+        return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot write the results: {exc}")
+        return _fail(f"{describe_write_error(exc, args.out)} (each output is whole or as it was)")
     finally:
         classifier.close()
         if detector is not None:
@@ -259,8 +267,11 @@ def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
+    from training.model_file import ModelFileError
 
     out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
+    if args.out and not args.overwrite and _holds_files(Path(out)):
+        return _fail(f"--out {out} is not empty (an earlier model?): pick another or add --overwrite")
     config = TrainConfig(
         data=args.data,
         out=out,
@@ -285,12 +296,16 @@ def run_train(args: argparse.Namespace) -> int:
     )
     try:
         card = train(config)
-    except (DatasetError, FloatingPointError, OSError) as exc:
+    except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:
         return _fail(str(exc))
     for split, report in card["evaluation"].items():
         print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")
     print(f"model written to {Path(out) / 'model.keras'}")
     return 0
+
+
+def _holds_files(folder: Path) -> bool:
+    return folder.exists() and (not folder.is_dir() or any(folder.iterdir()))
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -316,5 +331,8 @@ def run_eval(args: argparse.Namespace) -> int:
         report["tta"] = {k: tta[k] for k in ("accuracy", "n", "macro_f1", "per_class", "confusion_matrix")}
         print(f"with TTA (mirror average): accuracy {tta['accuracy']:.4f}")
     if args.json:
-        atomic.write_json(args.json, report)
+        try:
+            atomic.write_json(args.json, report)
+        except OSError as exc:
+            return _fail(describe_write_error(exc, args.json))
     return 0

@@ -12,6 +12,7 @@ CSV columns ``path, face, x, y, w, h, emotion, confidence``, one per class and
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -69,6 +70,11 @@ class LabelRow:
             raise ValueError(f"unknown emotion {emotion!r}")
         self.human_emotion = emotion
         self.label_source = "human"
+
+    def clear_human_label(self) -> None:
+        """Back to the model's label (an undone correction)."""
+        self.human_emotion = ""
+        self.label_source = "model"
 
     def to_csv(self) -> list[str]:
         if self.box is None or self.probs is None:
@@ -169,6 +175,40 @@ def state_path(out_csv: Path) -> Path:
     return out_csv.with_name(f".{out_csv.name}.fer-state.json")
 
 
+def lock_path(out_csv: Path) -> Path:
+    return out_csv.with_name(f".{out_csv.name}.lock")
+
+
+class OutputBusyError(RuntimeError):
+    """Another labelling run is writing the same ``--out``."""
+
+
+@contextlib.contextmanager
+def output_lock(out_csv: Path | None) -> Iterator[None]:
+    """Hold ``out_csv``'s lock for a whole run: two runs on one output would mix their results.
+
+    A second run is refused at once rather than queued: it may have been started by mistake,
+    and the first one may take long.
+    """
+    if out_csv is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out_csv))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusyError(
+            f"another labelling run is writing {out_csv}: wait for it to finish or choose another --out"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 @dataclass
 class PreviousRun:
     rows: dict[str, list[LabelRow]]
@@ -255,15 +295,34 @@ def label_folder(
     should_cancel: Callable[[], bool] = lambda: False,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[list[LabelRow], LabelSummary]:
-    """Label every photo under ``root``; write outputs only if the run completes."""
-    started = time.monotonic()
+    """Label every photo under ``root``; write outputs only if the run completes.
+
+    Raises OutputBusyError when another run holds ``out_csv``.
+    """
     root = Path(root)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     out_csv = Path(out_csv) if out_csv else None
+    with output_lock(out_csv):
+        return _label_folder(root, labeller, model_key, out_csv, json_out, crops_to, on_progress,
+                             should_cancel, log)  # fmt: skip
+
+
+def _label_folder(
+    root: Path,
+    labeller: PhotoLabeller,
+    model_key: str,
+    out_csv: Path | None,
+    json_out: str | Path | None,
+    crops_to: str | Path | None,
+    on_progress: Callable[[int, int, list[LabelRow]], None] | None,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+) -> tuple[list[LabelRow], LabelSummary]:
+    started = time.monotonic()
     outputs = [p for p in (out_csv, json_out, crops_to) if p]
     if out_csv:
-        outputs.append(state_path(out_csv))
+        outputs += [state_path(out_csv), lock_path(out_csv)]
     files = list_files(root, [Path(p) for p in outputs])
     expected = {
         "model": model_key,
@@ -361,22 +420,36 @@ def write_json(
 
 
 def crop_file_name(row: LabelRow) -> str:
-    stem = row.path.replace("/", "__").rsplit(".", 1)[0]
-    return f"{stem}__face{row.face}.png"
+    """A flat, unique file name for one face: ``a.jpg`` and ``a.png`` keep their extensions apart.
+
+    Folders become ``__``; a path that already holds ``__`` (``x__a.jpg`` against ``x/a.jpg``)
+    gets a short hash of the real path, so two faces never share a name.
+    """
+    flat = row.path.replace("/", "__")
+    if "__" in row.path:
+        flat += "-" + hashlib.sha256(row.path.encode("utf-8")).hexdigest()[:8]
+    return f"{flat}__face{row.face}.png"
 
 
 def export_crops(rows: list[LabelRow], dest: str | Path) -> int:
-    """Write each face's 96x96 crop into ``dest/<emotion>/``: a class-folder dataset."""
+    """Write each face's 96x96 crop into ``dest/<emotion>/``: a class-folder dataset.
+
+    A face exported earlier under another label (corrected since) is removed from there once
+    its new file is written, so a re-export never leaves a face under two labels.
+    """
     dest = Path(dest)
     written = 0
     for row in rows:
         if row.status != STATUS_OK or row.crop is None:
             continue
-        target = dest / row.emotion / crop_file_name(row)
+        name = crop_file_name(row)
         ok, buf = cv2.imencode(".png", row.crop)
         if not ok:
             continue
-        with atomic.atomic_path(target) as tmp:
+        with atomic.atomic_path(dest / row.emotion / name) as tmp:
             tmp.write_bytes(buf.tobytes())
+        for other in CLASS_NAMES:
+            if other != row.emotion:
+                (dest / other / name).unlink(missing_ok=True)
         written += 1
     return written

@@ -52,21 +52,89 @@ class StoredModel:
     bundled: bool = False
 
     def summary(self) -> str:
+        """``name (created): val 77.8% on 27 images, …``; a malformed card says so, never raises."""
         if not self.card:
             return f"{self.name}: no model card"
-        ev = self.card.get("evaluation", {})
-        figures = ", ".join(f"{split} {r['accuracy']:.1%}" for split, r in ev.items() if "accuracy" in r)
-        return f"{self.name} ({self.card.get('created', '?')}): {figures}"
+        figures = [split_figure(split, report) for split, report in evaluations(self.card).items()]
+        shown = ", ".join(f for f in figures if f) or "no figures"
+        return f"{self.name} ({self.card.get('created', '?')}): {shown}"
+
+
+def evaluations(card: dict | None) -> dict:
+    ev = (card or {}).get("evaluation") if isinstance(card, dict) else None
+    return ev if isinstance(ev, dict) else {}
+
+
+def accuracy_of(report: object) -> float | None:
+    acc = report.get("accuracy") if isinstance(report, dict) else None
+    return float(acc) if isinstance(acc, (int, float)) and not isinstance(acc, bool) else None
+
+
+def split_figure(split: str, report: object) -> str:
+    """``val 77.8% on 27 images``: a figure means little without the size of the set behind it."""
+    acc = accuracy_of(report)
+    if acc is None:
+        return ""
+    n = report.get("n")
+    size = f" on {n:,} images" if isinstance(n, int) and not isinstance(n, bool) else ""
+    return f"{split} {acc:.1%}{size}"
+
+
+def lower_than_current(new_card: dict | None, current_path: Path, current_card: dict | None) -> str | None:
+    """A caution when the new model scored lower than the current one on the same validation data.
+
+    Same data means the new model's training compared itself with the current model
+    (its card's ``baseline``), or both cards name the same validation fingerprint.
+    """
+    new_acc = accuracy_of(evaluations(new_card).get("val"))
+    if new_acc is None:
+        return None
+    baseline = new_card.get("baseline") if isinstance(new_card.get("baseline"), dict) else {}
+    old_acc = None
+    if baseline.get("model") and _same_file(baseline["model"], current_path):
+        old_acc = accuracy_of(baseline.get("val"))
+    elif _val_fingerprint(new_card) and _val_fingerprint(new_card) == _val_fingerprint(current_card):
+        old_acc = accuracy_of(evaluations(current_card).get("val"))
+    if old_acc is None or new_acc >= old_acc:
+        return None
+    return (
+        f"This model scored {new_acc:.1%} on the validation data, lower than the current model's "
+        f"{old_acc:.1%} on the same data."
+    )
+
+
+def _val_fingerprint(card: dict | None) -> str | None:
+    data = card.get("data") if isinstance(card, dict) else None
+    return data.get("val_fingerprint") if isinstance(data, dict) else None
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed while listing
+        return 0.0
 
 
 def list_models() -> list[StoredModel]:
     """The bundled default first, then user models, newest first."""
-    models = [StoredModel("bundled default", default_model_path(), read_card(default_model_path()), True)]
+    models = [StoredModel("bundled default", default_model_path(), _dict_card(default_model_path()), True)]
     root = user_models_dir()
     if root.is_dir():
-        found = sorted(root.glob("*/model.keras"), key=lambda p: p.stat().st_mtime, reverse=True)
-        models += [StoredModel(p.parent.name, p, read_card(p)) for p in found]
+        found = sorted(root.glob("*/model.keras"), key=_mtime, reverse=True)
+        models += [StoredModel(p.parent.name, p, _dict_card(p)) for p in found]
     return models
+
+
+def _dict_card(model_path: Path) -> dict | None:
+    card = read_card(model_path)
+    return card if isinstance(card, dict) else None
 
 
 def new_model_dir(prefix: str = "model") -> Path:

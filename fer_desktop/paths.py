@@ -50,6 +50,13 @@ def user_models_dir() -> Path:
     return user_data_dir() / "models"
 
 
+def is_app_model_location(model_path: str | Path) -> bool:
+    """Whether a model lies where only this app writes models (the bundle, the user's models)."""
+    resolved = Path(model_path).resolve()
+    roots = (assets_dir() / "models", user_models_dir())
+    return any(root.resolve() in resolved.parents for root in roots)
+
+
 def snapshots_dir() -> Path:
     """Where Snapshot saves annotated frames: the user's Pictures folder."""
     if os.environ.get("FER_DESKTOP_DATA_DIR"):

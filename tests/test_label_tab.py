@@ -53,7 +53,7 @@ def test_label_correct_and_export(qtbot, engine, folder, tmp_path):
     tab.grid.setFocus()
     qtbot.keyClick(tab.grid, str(CLASS_NAMES.index(new_label) + 1))
     assert row.emotion == new_label and row.label_source == "human"
-    assert "✎" in tab.faces.data(tab.faces.index(tab.faces.faces.index(row)))
+    assert "✎" in tab.faces.data(tab.faces.index(tab.faces.row_of(row)))
 
     # Filters.
     tab.emotion_filter.setCurrentIndex(CLASS_NAMES.index(new_label) + 1)

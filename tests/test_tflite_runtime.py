@@ -14,13 +14,15 @@ from training.labels import NUM_CLASSES
 
 
 @pytest.fixture
-def small_model(tmp_path):
-    """A fresh (untrained but non-trivial) model with a card and a TFLite copy."""
+def small_model():
+    """A fresh (untrained but non-trivial) model with a card and a TFLite copy, in the user's models."""
+    from fer_desktop.paths import user_models_dir
     from training.card import write_card
     from training.model import make_model
     from training.tflite import add_tflite_copy
 
-    path = tmp_path / "small.keras"
+    path = user_models_dir() / "small" / "small.keras"
+    path.parent.mkdir(parents=True)
     model = make_model(width=4)
     model.save(path)
     write_card(path, {"name": "small"})
@@ -65,6 +67,62 @@ def test_a_stale_or_tampered_copy_is_not_used(small_model):
     lite.close()
     tflite_path(small_model).write_bytes(b"not a flatbuffer")
     assert open_classifier(small_model).runtime == "tensorflow"
+
+
+def test_a_card_beside_a_model_from_elsewhere_does_not_vouch_for_a_copy(small_model, tmp_path):
+    """A --model file with its own card and copy runs on TensorFlow: the card could name any network."""
+    import shutil
+
+    from fer_desktop.classifier import open_classifier
+
+    outside = tmp_path / "downloaded"
+    shutil.copytree(small_model.parent, outside)
+    assert open_classifier(outside / small_model.name).runtime == "tensorflow"
+
+
+def _wrong_shape_flatbuffer() -> bytes:
+    import keras
+    import tensorflow as tf
+
+    face = keras.Input((48, 48, 3), batch_size=1, dtype="uint8")
+    x = keras.layers.Flatten()(keras.ops.cast(face, "float32"))
+    wrong = keras.Model(face, keras.layers.Dense(7, activation="softmax")(x))
+    return tf.lite.TFLiteConverter.from_keras_model(wrong).convert()
+
+
+def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
+    from fer_desktop.classifier import open_classifier
+    from training.card import card_paths, read_card, write_card
+    from training.tflite import file_sha256, shape_problem, tflite_path
+
+    copy = tflite_path(small_model)
+    assert shape_problem(copy.read_bytes()) is None
+    copy.write_bytes(_wrong_shape_flatbuffer())
+    card = read_card(small_model)
+    card["tflite"]["sha256"] = file_sha256(copy)  # the card vouches for the new file
+    write_card(small_model, card)
+    assert "input" in shape_problem(copy.read_bytes())
+    assert open_classifier(small_model).runtime == "tensorflow"
+    card_paths(small_model)[0].write_text('["not", "a", "card"]')  # malformed: no copy, no crash
+    assert open_classifier(small_model).runtime == "tensorflow"
+
+
+def test_only_intact_keras_archives_are_loaded(small_model, tmp_path):
+    from fer_desktop.classifier import ModelLoadError, load_checked_model, open_classifier
+
+    h5 = tmp_path / "legacy.h5"
+    h5.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
+    with pytest.raises(ModelLoadError, match=r"only \.keras model files"):
+        open_classifier(h5)
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(small_model.read_bytes()[:5000])
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"garbage")
+    for corrupt in (truncated, garbage):
+        for load in (open_classifier, load_checked_model):
+            with pytest.raises(ModelLoadError, match=r"corrupt: not a valid \.keras file") as err:
+                load(corrupt)
+            assert "not found" not in str(err.value).lower()
 
 
 def test_export_carries_the_copy(small_model, tmp_path):

@@ -383,3 +383,38 @@ def test_app_augmentation_changes_light_and_keeps_the_contract():
     np.testing.assert_allclose(app[..., 0], app[..., 2])  # still one grey channel, three times
     mean_spread = lambda b: b.mean(axis=(1, 2, 3)).std()  # noqa: E731
     assert mean_spread(app) > 3 * mean_spread(batches["basic"])  # brightness/contrast/gamma vary per image
+
+
+def test_train_refuses_a_used_out_folder_without_overwrite(tmp_path, kaggle_tree, capsys):
+    from fer_desktop.cli import main
+
+    out = tmp_path / "earlier"
+    out.mkdir()
+    (out / "model.keras").write_bytes(b"an earlier model")
+    args = ["train", "--data", str(kaggle_tree), "--epochs", "1", "--out", str(out)]
+    assert main(args) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert (out / "model.keras").read_bytes() == b"an earlier model"
+
+    # --overwrite passes that check; a corrupt --init is then refused before any data loads.
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes(b"PK\x03\x04 truncated")
+    assert main([*args, "--overwrite", "--init", str(corrupt)]) == 1
+    err = capsys.readouterr().err
+    assert "corrupt" in err and "Traceback" not in err
+    assert (out / "model.keras").read_bytes() == b"an earlier model"
+
+
+def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoint(tmp_path, kaggle_tree):
+    from training.fit import StoppedWithoutModelError, TrainConfig, train
+    from training.model import make_model
+
+    out = tmp_path / "run"
+    out.mkdir()
+    make_model(width=4).save(out / "best.keras")  # left by an earlier run
+    config = TrainConfig(
+        data=str(kaggle_tree), out=str(out), epochs=2, batch_size=16, width=8, exclude_test_overlap=False
+    )
+    with pytest.raises(StoppedWithoutModelError):
+        train(config, should_stop=lambda: True)
+    assert not (out / "best.keras").exists() and not (out / "model.keras").exists()

@@ -22,6 +22,7 @@ from training import datasets
 from training.card import hardware_description, write_card
 from training.datasets import DatasetError, LabeledImages
 from training.labels import CLASS_NAMES, NUM_CLASSES
+from training.model_file import ModelFileError, check_model_file
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,13 @@ def build_model(config: TrainConfig, steps_per_epoch: int):
     from training.model import BN_MOMENTUM, load_model, make_model
 
     if config.init:
-        model = load_model(config.init)
+        try:
+            model = load_model(config.init)
+        except ModelFileError:
+            raise
+        except Exception as exc:  # Keras raises many types for a file it cannot rebuild
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelFileError(f"cannot load the starting model {config.init}: {reason}") from exc
         for layer in model.layers:  # models saved with Keras' default BN momentum
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = BN_MOMENTUM
@@ -272,6 +279,8 @@ def train(
 
     keras.utils.set_random_seed(config.seed)
     started = time.time()
+    if config.init:
+        check_model_file(config.init)  # before minutes of dataset loading
     init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
     data = data if data is not None else prepare_data(config)
     log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
@@ -279,6 +288,10 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / "model.keras"
     best_path = out / "best.keras"
+    # An earlier run's checkpoint must never pass for this run's (a stop before epoch 1).
+    best_path.unlink(missing_ok=True)
+    if should_stop is not None and should_stop():  # Stop pressed while the dataset loaded
+        raise StoppedWithoutModelError("training stopped before it began: no model was saved")
     weights = class_weights(data.train.labels, config.class_weight_power)
     train_ds = make_dataset(data.train, config, True, weights)
     val_ds = make_dataset(data.val, config, False, None)

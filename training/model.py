@@ -14,6 +14,7 @@ import keras
 from keras import layers
 
 from training.labels import NUM_CLASSES
+from training.model_file import check_model_file
 from training.preprocess import INPUT_SHAPE
 
 # Keras' default (0.99) lets the moving statistics lag far behind fast-changing
@@ -55,5 +56,5 @@ def make_model(width: int = 24, dropout: float = 0.4, hires_conv: bool = False) 
 
 
 def load_model(path: str | Path):
-    """Load a ``.keras`` model in safe mode (no arbitrary code from the file)."""
-    return keras.saving.load_model(str(path), compile=False, safe_mode=True)
+    """Load a checked ``.keras`` model in safe mode (no arbitrary code from the file)."""
+    return keras.saving.load_model(str(check_model_file(path)), compile=False, safe_mode=True)

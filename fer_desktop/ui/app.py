@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -10,7 +11,11 @@ from PySide6.QtWidgets import QApplication
 
 from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.model_store import active_model_path
+from fer_desktop.ui.error_reporting import install_error_reporting
 from fer_desktop.ui.main_window import MainWindow
+
+# How often Python gets control back from Qt's event loop, so a Ctrl-C is seen promptly.
+SIGNAL_POLL_MS = 200
 
 
 def run_app(source: str = "0", model_path: Path | None = None, quit_after_s: float | None = None) -> int:
@@ -18,12 +23,30 @@ def run_app(source: str = "0", model_path: Path | None = None, quit_after_s: flo
     app.setApplicationName("FER Desktop")
     engine = AnalyzerEngine(model_path or active_model_path())
     window = MainWindow(engine, source)
+    reporter = install_error_reporting(window)
     window.show()
     window.live_tab.start()
     if quit_after_s:
         QTimer.singleShot(int(quit_after_s * 1000), window.close)
+    previous_sigint = quit_on_ctrl_c(window)
     try:
         return app.exec()
     finally:
+        signal.signal(signal.SIGINT, previous_sigint)
+        reporter.uninstall()
         window.live_tab.shutdown()
         engine.close()
+
+
+def quit_on_ctrl_c(window: MainWindow):
+    """Ctrl-C in the terminal closes the window like its close button (workers stopped, work saved).
+
+    Python handles a signal only when it runs bytecode; inside Qt's event loop it may not
+    for a long time, so a timer hands it control every few hundred ms.  Returns the
+    previous handler.
+    """
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close_without_asking())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
+    return previous

@@ -56,8 +56,12 @@ class FaceListModel(QAbstractListModel):
         self._icons = {}
         self.endResetModel()
 
+    def row_of(self, row: LabelRow) -> int:
+        """The position of this very row object (``list.index`` compares ndarrays and raises)."""
+        return next(i for i, face in enumerate(self.faces) if face is row)
+
     def row_changed(self, row: LabelRow) -> None:
-        i = self.faces.index(row)
+        i = self.row_of(row)
         self.dataChanged.emit(self.index(i), self.index(i))
 
 

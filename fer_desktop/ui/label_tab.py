@@ -22,13 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from fer_desktop import labelling
+from fer_desktop.corrections import CorrectionStore
 from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.labelling import LabelRow, LabelSummary
 from fer_desktop.photos import PhotoError, read_photo
+from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
 from fer_desktop.ui.frame_view import FrameView
 from fer_desktop.ui.label_worker import LabelWorker
 from fer_desktop.ui.probability_panel import ProbabilityPanel
+from fer_desktop.write_errors import describe_write_error
 from training.labels import CLASS_NAMES
 
 
@@ -43,6 +46,7 @@ class LabelTab(QWidget):
         self.folder: Path | None = None
         self.rows: list[LabelRow] = []
         self.summary: LabelSummary | None = None
+        self.corrections: CorrectionStore | None = None
         self._build()
 
     def _build(self) -> None:
@@ -101,6 +105,8 @@ class LabelTab(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             correct.addWidget(button)
             self.correct_buttons[name] = button
+        undo = QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.addWidget(self.photo, 1)
@@ -129,6 +135,8 @@ class LabelTab(QWidget):
 
     # -- labelling -----------------------------------------------------------------
     def _choose_folder(self) -> None:
+        if not self.confirm_discard("Label another folder anyway?"):
+            return
         folder = QFileDialog.getExistingDirectory(self, "Folder of photos")
         if folder:
             self.start_labelling(folder)
@@ -141,9 +149,12 @@ class LabelTab(QWidget):
         self.summary = None
         self.faces.clear()
         self.progress.setValue(0)
+        self.corrections = CorrectionStore(self.folder)
+        if self.corrections.load_note:
+            self.message.emit(self.corrections.load_note)
         worker = LabelWorker(self.engine, self.folder, self)
         worker.progress.connect(self._on_progress)
-        worker.rows_ready.connect(self.faces.add_rows)
+        worker.rows_ready.connect(self._on_rows)
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)
         self.worker = worker
@@ -165,7 +176,14 @@ class LabelTab(QWidget):
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
+    def _on_rows(self, rows: list[LabelRow]) -> None:
+        if self.corrections is not None:
+            self.corrections.attach(rows)  # saved corrections back on the faces before they show
+        self.faces.add_rows(rows)
+
     def _on_done(self, rows: list[LabelRow], summary: LabelSummary) -> None:
+        if self.corrections is not None:
+            self.corrections.attach(rows)
         self.rows = rows
         self.summary = summary
         self.cancel_button.setEnabled(False)
@@ -208,13 +226,30 @@ class LabelTab(QWidget):
         return [i.data(ROW_ROLE) for i in self.grid.selectionModel().selectedIndexes()]
 
     def set_label_for_selected(self, emotion: str) -> None:
-        for row in self.selected_rows():
-            row.set_human_label(emotion)
+        if self.corrections is not None:
+            self._show_changes(self.corrections.set_label(self.selected_rows(), emotion))
+
+    def undo(self) -> None:
+        """Ctrl+Z: take back the latest correction (saved at once, like the correction)."""
+        if self.corrections is not None:
+            self._show_changes(self.corrections.undo())
+
+    def _show_changes(self, rows: list[LabelRow]) -> None:
+        for row in rows:
             self.faces.row_changed(row)
         self._apply_filter()
         current = self.grid.currentIndex()
         if current.isValid():
             self._show_face(current)
+        if self.corrections is not None and self.corrections.last_error:
+            self.message.emit(f"⚠ {self.corrections.last_error}")
+
+    def confirm_discard(self, question: str) -> bool:
+        """Ask before leaving corrections that no export holds yet (they stay saved for this folder)."""
+        warning = self.corrections.unexported_warning() if self.corrections is not None else None
+        if warning is None:
+            return True
+        return ask_yes_no(self, "Corrections not exported", f"{warning}\n\n{question}")
 
     # -- export ----------------------------------------------------------------------
     def _ask_and_export(self, kind: str) -> None:
@@ -237,9 +272,10 @@ class LabelTab(QWidget):
                 )
             else:
                 n = labelling.export_crops(self.rows, dest)
-                self.message.emit(f"{n} crops exported to {dest}")
-                return
         except OSError as exc:
-            self.message.emit(f"Export failed: {exc}")
+            kept = "no earlier crop was removed" if kind == "crops" else "an earlier file there is unchanged"
+            self.message.emit(f"Export failed: {describe_write_error(exc, dest)} ({kept})")
             return
-        self.message.emit(f"Exported {dest}")
+        if self.corrections is not None:
+            self.corrections.mark_exported(self.rows)
+        self.message.emit(f"{n} crops exported to {dest}" if kind == "crops" else f"Exported {dest}")

@@ -29,8 +29,17 @@ class MainWindow(QMainWindow):
         for tab in (self.live_tab, self.label_tab, self.train_tab):
             tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.resize(1100, 700)
+        self.ask_before_closing = True
+
+    def close_without_asking(self) -> None:
+        """Close at once (Ctrl-C in the terminal): corrections are autosaved, nothing is lost."""
+        self.ask_before_closing = False
+        self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.ask_before_closing and not self.label_tab.confirm_discard("Close the window anyway?"):
+            event.ignore()
+            return
         self.live_tab.shutdown()
         self.label_tab.shutdown()
         self.train_tab.shutdown()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from fer_desktop import model_store
 from fer_desktop.classifier import ModelLoadError
 from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.report_view import ReportView
 from fer_desktop.ui.train_plots import TrainingPlots
 from fer_desktop.ui.train_worker import TrainWorker
@@ -294,7 +295,7 @@ class TrainTab(QWidget):
         self.old_report.show_report((card.get("baseline") or {}).get("val"))
         stopped = " (stopped early; best epoch kept)" if card["training"].get("stopped_by_user") else ""
         self.status.setText(
-            f"Done{stopped}: validation accuracy {card['evaluation']['val']['accuracy']:.1%}. "
+            f"Done{stopped}: {model_store.split_figure('validation', card['evaluation']['val'])}. "
             f"Saved to {self.last_model}"
         )
         self.use_button.setEnabled(True)
@@ -341,20 +342,36 @@ class TrainTab(QWidget):
             self.status.setText(f"⚠ Model refused: {exc}. The current model stays active.")
             self.message.emit(str(exc))
             return False
-        model_store.set_active_model(path)
+        try:
+            model_store.set_active_model(path)
+            remembered = ""
+        except OSError as exc:
+            remembered = f" (for this session only: the choice could not be saved, {exc.strerror or exc})"
         self.refresh_models()
-        self.status.setText(f"Now using {path}")
+        self.status.setText(f"Now using {path}{remembered}")
         self.model_changed.emit(str(path))
         return True
 
     def use_new_model(self) -> None:
-        if self.last_model is not None:
+        if self.last_model is not None and self._confirm_switch(self.last_card):
             self.use_model(self.last_model)
 
     def use_selected_model(self) -> None:
         item = self.models.currentItem()
         if item is not None:
-            self.use_model(item.data(Qt.ItemDataRole.UserRole).path)
+            stored = item.data(Qt.ItemDataRole.UserRole)
+            if self._confirm_switch(stored.card):
+                self.use_model(stored.path)
+
+    def _confirm_switch(self, card: dict | None) -> bool:
+        """Ask first when the model scored lower than the current one on the same validation data."""
+        from training.card import read_card
+
+        current = self.engine.model_path
+        caution = model_store.lower_than_current(card, current, read_card(current))
+        if caution is None:
+            return True
+        return ask_yes_no(self, "Use a weaker model?", f"{caution}\n\nUse it anyway?")
 
     def _import_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Add a Keras model", "", "Keras models (*.keras)")
@@ -364,6 +381,9 @@ class TrainTab(QWidget):
             stored = model_store.import_model(path)
         except ModelLoadError as exc:
             self.status.setText(f"⚠ Model refused: {exc}")
+            return
+        except OSError as exc:
+            self.status.setText(f"⚠ Model not added: {exc.strerror or exc} ({exc.filename or path})")
             return
         self.refresh_models()
         self.status.setText(f"Added {stored}; select it and press 'Use selected model'.")

@@ -60,6 +60,7 @@ class TrainWorker(StoppableWorker):
         from fer_desktop.runtime_imports import import_tensorflow
         from training.datasets import DatasetError
         from training.fit import StoppedWithoutModelError, prepare_data, train
+        from training.model_file import ModelFileError
 
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
@@ -71,7 +72,7 @@ class TrainWorker(StoppableWorker):
                          compare_with=self.compare_with, on_warning=self.signals.warning.emit)  # fmt: skip
         except FloatingPointError as exc:
             self.failed.emit(f"Training failed: {exc}")
-        except (DatasetError, StoppedWithoutModelError, OSError) as exc:
+        except (DatasetError, StoppedWithoutModelError, ModelFileError, OSError) as exc:
             self.failed.emit(str(exc))
         except Exception as exc:
             self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")

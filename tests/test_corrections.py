@@ -1,0 +1,118 @@
+"""Label corrections: saved at once, restored per folder, undone step by step (no Qt)."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import numpy as np
+import pytest
+
+from fer_desktop.corrections import CorrectionStore, store_file
+from fer_desktop.faces import Box
+from fer_desktop.labelling import STATUS_NO_FACE, STATUS_OK, LabelRow
+from training import atomic
+from training.labels import CLASS_NAMES
+
+
+def _rows() -> list[LabelRow]:
+    probs = np.eye(len(CLASS_NAMES))[CLASS_NAMES.index("happy")]
+    return [
+        LabelRow("a.jpg", STATUS_OK, 0, Box(10, 10, 50, 50), probs.copy(), "model"),
+        LabelRow("a.jpg", STATUS_OK, 1, Box(90, 10, 50, 50), probs.copy(), "model"),
+        LabelRow("sub/b.png", STATUS_OK, 0, Box(5, 5, 40, 40), probs.copy(), "model"),
+        LabelRow("c.jpg", STATUS_NO_FACE),
+    ]
+
+
+def _failing(code: int, text: str):
+    def write(*_args, **_kwargs):
+        raise OSError(code, text)
+
+    return write
+
+
+def test_corrections_are_saved_at_once_and_come_back_for_the_same_folder(tmp_path):
+    folder = tmp_path / "photos"
+    store = CorrectionStore(folder)
+    rows = _rows()
+    store.attach(rows)
+    assert store.set_label([rows[0], rows[2]], "sad") == [rows[0], rows[2]]
+    assert store_file(folder).is_file()
+
+    again = _rows()  # the same folder labelled anew: fresh row objects, same photos and boxes
+    restored = CorrectionStore(folder).attach(again)
+    assert restored == [again[0], again[2]]
+    assert [r.emotion for r in again[:3]] == ["sad", "happy", "sad"]
+    assert again[0].label_source == "human" and again[1].label_source == "model"
+    assert CorrectionStore(tmp_path / "elsewhere").attach(_rows()) == []
+
+
+def test_undo_takes_back_one_step_at_a_time_and_saves(tmp_path):
+    store = CorrectionStore(tmp_path)
+    rows = _rows()
+    store.attach(rows)
+    store.set_label([rows[0], rows[1]], "angry")
+    store.set_label([rows[0]], "fear")
+    assert store.undo() == [rows[0]]
+    assert rows[0].emotion == "angry" and rows[0].label_source == "human"
+    assert store.undo() == [rows[1], rows[0]]
+    assert [r.label_source for r in rows[:2]] == ["model", "model"] and rows[0].emotion == "happy"
+    assert store.undo() == []
+    assert CorrectionStore(tmp_path).labels == {}
+
+
+def test_unexported_counts_what_an_export_would_lose(tmp_path):
+    store = CorrectionStore(tmp_path)
+    rows = _rows()
+    store.attach(rows)
+    assert store.unexported() == 0
+    store.set_label([rows[0]], "sad")
+    assert store.unexported() == 1
+    store.set_label([rows[2]], "fear")
+    store.mark_exported(rows[:2])  # an export of a cancelled run holds only some faces
+    assert store.unexported() == 1
+    store.mark_exported(rows)
+    assert store.unexported() == 0 and CorrectionStore(tmp_path).unexported() == 0
+    store.undo()
+    assert store.unexported() == 1
+
+
+def test_a_failed_save_is_reported_and_the_label_kept(tmp_path, monkeypatch):
+    store = CorrectionStore(tmp_path)
+    rows = _rows()
+    store.attach(rows)
+
+    monkeypatch.setattr(atomic, "write_json", _failing(errno.ENOSPC, "No space left on device"))
+    store.set_label([rows[0]], "sad")
+    assert rows[0].emotion == "sad" and store.unexported() == 1
+    assert "No space left" in store.last_error
+
+
+def test_a_damaged_file_is_set_aside_not_overwritten(tmp_path):
+    path = store_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("{ not json")
+    store = CorrectionStore(tmp_path)
+    assert "kept as" in store.load_note
+    assert path.with_suffix(".damaged.json").read_text() == "{ not json"
+    store.attach(_rows())
+    store.set_label(list(store.rows.values())[:1], "sad")
+    assert json.loads(path.read_text())["labels"]
+
+
+def test_unknown_emotion_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        CorrectionStore(tmp_path).set_label(_rows(), "contempt")
+
+
+def test_the_warning_says_how_many_and_whether_they_are_kept(tmp_path, monkeypatch):
+    store = CorrectionStore(tmp_path)
+    rows = _rows()
+    store.attach(rows)
+    assert store.unexported_warning() is None
+    store.set_label(rows[:2], "sad")
+    assert "2 corrected face(s)" in store.unexported_warning() and "come back" in store.unexported_warning()
+    monkeypatch.setattr(atomic, "write_json", _failing(errno.EACCES, "Permission denied"))
+    store.set_label(rows[2:3], "sad")
+    assert "could NOT be saved" in store.unexported_warning()
