@@ -1,6 +1,7 @@
 """Training throughput (images/s) of the default recipe on this machine.
 
     .venv/bin/python bench/bench_training.py [--width 24] [--batch-size 128] [--steps 30]
+        [--arch efficientnetb2]
 
 Runs the real training input pipeline (augmentation included) and the real
 model/optimiser from ``training.fit`` on FER2013-sized inputs, and prints the
@@ -23,6 +24,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--width", type=int, default=24)
+    parser.add_argument("--arch", default="vgg", help="vgg (default) or efficientnetb2")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=10, help="steps per timed window")
     parser.add_argument("--windows", type=int, default=5)
@@ -40,7 +42,12 @@ def main() -> int:
     rng = np.random.default_rng(0)
     data = LabeledImages(rng.integers(0, 256, (n, *INPUT_SHAPE), dtype=np.uint8), rng.integers(0, 7, n))
     config = TrainConfig(
-        data="", out="", width=args.width, batch_size=args.batch_size, augment=not args.no_augment
+        data="",
+        out="",
+        width=args.width,
+        batch_size=args.batch_size,
+        augment=not args.no_augment,
+        arch=args.arch,
     )
     ds = make_dataset(data, config, training=True, weights=None).repeat()
     model = build_model(config, steps_per_epoch=args.steps)
