@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import canvas_with_faces
+from tests.test_train_tab import make_class_folders
 from training.evaluate import format_report, metrics_from_confusion
 from training.labels import CLASS_NAMES, NUM_CLASSES
 
@@ -65,21 +66,10 @@ def tiny_model(tmp_path_factory) -> Path:
     return path
 
 
-def _class_tree(root: Path, per_class: int = 2) -> Path:
-    rng = np.random.default_rng(0)
-    for label, name in enumerate(CLASS_NAMES):
-        (root / name).mkdir(parents=True)
-        for i in range(per_class):
-            img = rng.integers(0, 60, (48, 48)).astype(np.uint8)
-            img[:, label * 6 : label * 6 + 8] = 230
-            cv2.imwrite(str(root / name / f"{i}.png"), img)
-    return root
-
-
 def test_eval_on_a_class_folder_tree_defaults_to_all(tmp_path, tiny_model, capsys):
     from fer_desktop.cli import main
 
-    tree = _class_tree(tmp_path / "faces")
+    tree = make_class_folders(tmp_path / "faces", 2)
     out = tmp_path / "eval.json"
     assert main(["eval", "--data", str(tree), "--model", str(tiny_model), "--json", str(out)]) == 0
     report = json.loads(out.read_text())
@@ -159,3 +149,29 @@ def test_detect_refuses_pixel_rows_and_unreadable_photos(tmp_path, tiny_model, c
     (tree / "happy" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
     assert main(["eval", "--data", str(tree), "--detect", "--model", str(tiny_model)]) == 1
     assert "broken.jpg" in capsys.readouterr().err
+
+
+def test_model_bench_prints_one_column_per_model(tmp_path, tiny_model, face_crop):
+    from tests.test_bench import run
+
+    fer = tmp_path / "fer2013"
+    for prefix in ("PublicTest", "PrivateTest"):
+        for f in make_class_folders(tmp_path / prefix, 2).rglob("*.png"):  # to test/<class>/<Split>_<id>
+            (fer / "test" / f.parent.name).mkdir(parents=True, exist_ok=True)
+            f.rename(fer / "test" / f.parent.name / f"{prefix}_{f.name}")
+    sfew = tmp_path / "sfew"
+    (sfew / "happy").mkdir(parents=True)
+    (sfew / "sad").mkdir()
+    cv2.imwrite(str(sfew / "happy" / "face.jpg"), _two_faces(face_crop))
+    cv2.imwrite(str(sfew / "sad" / "wall.jpg"), np.full((480, 640, 3), 120, dtype=np.uint8))
+    other = tmp_path / "other" / "tiny.keras"
+    other.parent.mkdir()
+    other.write_bytes(tiny_model.read_bytes())
+    md = tmp_path / "table.md"
+    args = ["--fer2013", str(fer), "--sfew", str(sfew), "--calls", "3", "--markdown", str(md)]
+    out = run("bench_models.py", *args, "--model", str(tiny_model), "--model", str(other))
+    assert "FER2013 n = 14 + 14; sfew_dev n = 2 crops, 2 photos with --detect" in out
+    assert "(1 no face)" in out and "worst share ratio" in out and "ms (tensorflow)" in out
+    table = md.read_text()
+    assert f"| | {tiny_model} | {other} |" in table
+    assert len([line for line in table.splitlines() if line.startswith("| ")]) == 13
