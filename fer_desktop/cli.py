@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fer_desktop import __version__
 from fer_desktop.write_errors import describe_write_error
+from training.architectures import ARCHITECTURES
 
 # A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
 # only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
@@ -73,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     train.add_argument("--width", type=int, default=24, help="channel width of a new model")
     train.add_argument("--init", help="start from this .keras model instead of from scratch")
+    train.add_argument(
+        "--arch",
+        choices=ARCHITECTURES,
+        default="vgg",
+        help="architecture of a new model (default vgg; efficientnetb2 is the seed notebook's model)",
+    )
+    train.add_argument(
+        "--weights", metavar="PATH", help="local weights file for the efficientnetb2 body (never downloaded)"
+    )
     train.add_argument("--out", help="output folder (default: a new folder in the per-user models folder)")
     train.add_argument(
         "--overwrite",
@@ -125,7 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate a model on a dataset split")
     ev.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
-    ev.add_argument("--split", default="private", choices=["public", "private", "test", "train", "all"])
+    ev.add_argument(
+        "--split",
+        choices=["public", "private", "test", "train", "all"],
+        help="default: private for FER2013 (folders or csv), all for a class-folder tree",
+    )
+    ev.add_argument(
+        "--detect",
+        action="store_true",
+        help="find and crop faces as `label` does (largest face per photo; no face = wrong)",
+    )
+    ev.add_argument("--margin", type=float, default=0.2, help="crop margin with --detect (default 0.2)")
     ev.add_argument("--model", dest="sub_model", help="model to evaluate (default: the shipped model)")
     ev.add_argument("--tta", action="store_true", help="also average with the mirrored image")
     ev.add_argument("--json", help="write the report as JSON here")
@@ -269,6 +289,12 @@ def run_train(args: argparse.Namespace) -> int:
     from training.fit import TrainConfig, train
     from training.model_file import ModelFileError
 
+    if args.init and args.arch != "vgg":
+        return _fail("--arch builds a new model; --init continues the given model's own architecture")
+    if args.weights and args.arch != "efficientnetb2":
+        return _fail("--weights is for --arch efficientnetb2 only")
+    if args.weights and not Path(args.weights).is_file():
+        return _fail(f"weights file not found: {args.weights}")
     out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
     if args.out and not args.overwrite and _holds_files(Path(out)):
         return _fail(f"--out {out} is not empty (an earlier model?): pick another or add --overwrite")
@@ -293,6 +319,8 @@ def run_train(args: argparse.Namespace) -> int:
         manifest=args.manifest,
         on_error="skip" if args.skip_bad else "raise",
         exclude_test_overlap=not args.keep_test_duplicates,
+        arch=args.arch,
+        backbone_weights=args.weights,
     )
     try:
         card = train(config)
@@ -315,19 +343,27 @@ def run_eval(args: argparse.Namespace) -> int:
     from training.evaluate import evaluate_arrays, format_report
 
     model_path = _model_arg(args) or default_model_path()  # the shipped model, whatever is active
+    split = args.split or datasets.default_split(args.data)
+    on_error = "skip" if args.skip_bad else "raise"
+    no_face, extra = None, {}
     try:
-        data = datasets.load_any(args.data, args.split, "skip" if args.skip_bad else "raise")
-        if len(data) == 0:
-            return _fail(f"{args.data}: no images in split {args.split!r}")
+        if args.detect:
+            found = _detect_faces(args.data, split, args.margin, on_error)
+            data, no_face = found.faces, found.no_face
+            extra = {"detect": True, "margin": args.margin, "no_face_photos": found.no_face_paths}
+        else:
+            data = datasets.load_any(args.data, split, on_error)
+        if len(data) == 0 and not (no_face is not None and no_face.sum()):
+            return _fail(f"{args.data}: no images in split {split!r}")
         model = load_checked_model(Path(model_path))
-    except (datasets.DatasetError, ModelLoadError) as exc:
+    except (datasets.DatasetError, ModelLoadError, RuntimeError) as exc:
         return _fail(str(exc))
-    report = evaluate_arrays(model, data.images, data.labels)
-    report.update(split=args.split, model=str(model_path), data=str(args.data))
-    print(f"model {model_path}, split {args.split}")
+    report = evaluate_arrays(model, data.images, data.labels, no_face=no_face)
+    report.update(split=split, model=str(model_path), data=str(args.data), **extra)
+    print(f"model {model_path}, split {split}" + (", faces detected as `label` does" if args.detect else ""))
     print(format_report(report))
     if args.tta:
-        tta = evaluate_arrays(model, data.images, data.labels, tta=True)
+        tta = evaluate_arrays(model, data.images, data.labels, tta=True, no_face=no_face)
         report["tta"] = {k: tta[k] for k in ("accuracy", "n", "macro_f1", "per_class", "confusion_matrix")}
         print(f"with TTA (mirror average): accuracy {tta['accuracy']:.4f}")
     if args.json:
@@ -336,3 +372,21 @@ def run_eval(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(describe_write_error(exc, args.json))
     return 0
+
+
+def _detect_faces(data: str, split: str, margin: float, on_error: str):
+    """The split's photos through `label`'s decoding, face detection and cropping."""
+    from fer_desktop.detected_faces import detect_labelled_faces
+    from fer_desktop.faces import FaceDetector
+    from fer_desktop.progress import Progress
+
+    progress = Progress(0, unit="photo")
+
+    def on_progress(done: int, total: int) -> None:
+        progress.total = total
+        progress.update(done)
+
+    with FaceDetector() as detector:
+        found = detect_labelled_faces(data, split, detector, margin, on_error, on_progress)
+    progress.finish(found.photos)
+    return found

@@ -123,12 +123,7 @@ class PhotoLabeller:
         self.margin = margin
 
     def label(self, rel: str, image: np.ndarray) -> list[LabelRow]:
-        if self.detector is None:
-            h, w = image.shape[:2]
-            boxes, crops = [Box(0, 0, w, h)], [image]
-        else:
-            boxes = self.detector.detect(image)
-            crops = [crop_face(image, b, self.margin) for b in boxes]
+        boxes, crops = find_faces(image, self.detector, self.margin)
         if not boxes:
             return [LabelRow(rel, STATUS_NO_FACE)]
         probs = self.classifier.predict(crops)
@@ -136,6 +131,20 @@ class PhotoLabeller:
             LabelRow(rel, STATUS_OK, i, b, p.astype(np.float64), "model", crop=thumbnail(c))
             for i, (b, p, c) in enumerate(zip(boxes, probs, crops, strict=True))
         ]
+
+
+def find_faces(
+    image: np.ndarray, detector: FaceDetector | None, margin: float = 0.2
+) -> tuple[list[Box], list[np.ndarray]]:
+    """Face boxes and their crops, as ``label`` classifies them (``fer-desktop eval --detect`` too).
+
+    ``detector=None`` takes the whole image as one face crop.
+    """
+    if detector is None:
+        h, w = image.shape[:2]
+        return [Box(0, 0, w, h)], [image]
+    boxes = detector.detect(image)
+    return boxes, [crop_face(image, b, margin) for b in boxes]
 
 
 def thumbnail(crop: np.ndarray) -> np.ndarray:

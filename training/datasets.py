@@ -172,19 +172,20 @@ def _class_dirs(root: Path, on_error: OnError) -> Iterator[tuple[Path, int]]:
             log.warning("skipping folder %s: %s", sub, exc.args[0])
 
 
-def load_class_folders(root: str | Path, on_error: OnError = "raise") -> LabeledImages:
-    """Read ``root/<class>/*`` (recursively inside each class folder)."""
+def class_folder_files(root: str | Path, on_error: OnError = "raise") -> Iterator[tuple[Path, int]]:
+    """(image file, label) of ``root/<class>/*``, recursively inside each class folder, in order."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder")
+    for sub, label in _class_dirs(root, on_error):
+        for f in sorted(sub.rglob("*")):
+            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                yield f, label
 
-    def items() -> Iterator[tuple[Path, int]]:
-        for sub, label in _class_dirs(root, on_error):
-            for f in sorted(sub.rglob("*")):
-                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
-                    yield f, label
 
-    return _collect(items(), on_error, str(root))
+def load_class_folders(root: str | Path, on_error: OnError = "raise") -> LabeledImages:
+    """Read ``root/<class>/*`` (recursively inside each class folder)."""
+    return _collect(class_folder_files(root, on_error), on_error, str(root))
 
 
 def is_kaggle_layout(root: str | Path) -> bool:
@@ -192,8 +193,8 @@ def is_kaggle_layout(root: str | Path) -> bool:
     return (root / "train").is_dir() or (root / "test").is_dir()
 
 
-def load_kaggle_folders(root: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
-    """Read one split of the Kaggle FER2013 folder layout."""
+def kaggle_files(root: str | Path, split: str, on_error: OnError = "raise") -> Iterator[tuple[Path, int]]:
+    """(image file, label) of one split of the Kaggle FER2013 folder layout, in order."""
     root = Path(root)
     if split not in KAGGLE_SPLITS:
         raise DatasetError(f"unknown split {split!r}; expected one of {sorted(KAGGLE_SPLITS)}")
@@ -201,14 +202,16 @@ def load_kaggle_folders(root: str | Path, split: str, on_error: OnError = "raise
     folder = root / ("train" if split == "train" else "test")
     if not folder.is_dir():
         raise DatasetError(f"{folder}: missing (expected the Kaggle layout DIR/train, DIR/test)")
+    for sub, label in _class_dirs(folder, on_error):
+        for f in sorted(sub.iterdir()):
+            if f.is_file() and f.name.startswith(prefixes):
+                yield f, label
 
-    def items() -> Iterator[tuple[Path, int]]:
-        for sub, label in _class_dirs(folder, on_error):
-            for f in sorted(sub.iterdir()):
-                if f.is_file() and f.name.startswith(prefixes):
-                    yield f, label
 
-    return _collect(items(), on_error, f"{folder} ({split})")
+def load_kaggle_folders(root: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
+    """Read one split of the Kaggle FER2013 folder layout."""
+    folder = Path(root) / ("train" if split == "train" else "test")
+    return _collect(kaggle_files(root, split, on_error), on_error, f"{folder} ({split})")
 
 
 def load_fer2013_csv(path: str | Path, split: str, on_error: OnError = "raise") -> LabeledImages:
@@ -277,10 +280,37 @@ def load_any(path: str | Path, split: str, on_error: OnError = "raise") -> Label
     if path.is_dir() and is_kaggle_layout(path):
         return load_kaggle_folders(path, split, on_error)
     if path.is_dir():
-        if split not in ("all", "train"):
-            raise DatasetError(f"{path}: a class-folder tree has no {split!r} split")
+        _check_class_tree_split(path, split)
         return load_class_folders(path, on_error)
     raise DatasetError(f"{path}: not a dataset (expected a folder or fer2013.csv)")
+
+
+def _check_class_tree_split(path: Path, split: str) -> None:
+    if split not in ("all", "train"):
+        raise DatasetError(f"{path}: a class-folder tree has no {split!r} split")
+
+
+def labelled_files(path: str | Path, split: str, on_error: OnError = "raise") -> list[tuple[Path, int]]:
+    """The (image file, label) pairs that :func:`load_any` reads, not decoded.
+
+    For callers that decode and crop photos themselves (``fer-desktop eval --detect``).
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        raise DatasetError(f"{path}: holds pixel rows, not photos (needs a folder of image files)")
+    if path.is_dir() and is_kaggle_layout(path):
+        return list(kaggle_files(path, split, on_error))
+    if path.is_dir():
+        _check_class_tree_split(path, split)
+        return list(class_folder_files(path, on_error))
+    raise DatasetError(f"{path}: not a dataset (expected a folder or fer2013.csv)")
+
+
+def default_split(path: str | Path) -> str:
+    """The split to evaluate when none is named: FER2013's PrivateTest, or all of a class-folder tree."""
+    path = Path(path)
+    is_csv = path.is_file() and path.suffix.lower() == ".csv"
+    return "private" if is_csv or (path.is_dir() and is_kaggle_layout(path)) else "all"
 
 
 def count_classes(path: str | Path) -> dict[str, dict[str, int]]:

@@ -41,13 +41,20 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return cm
 
 
-def metrics_from_confusion(cm: np.ndarray) -> dict[str, Any]:
-    n = int(cm.sum())
+def metrics_from_confusion(cm: np.ndarray, no_face: np.ndarray | None = None) -> dict[str, Any]:
+    """Accuracy, per-class precision/recall/F1 and prediction shares from a confusion matrix.
+
+    ``no_face`` (per true class) counts photos where no face was found: they are
+    wrong answers (a prediction of no class), so they lower recall and accuracy
+    but stay out of the 7x7 ``confusion_matrix``.
+    """
+    missed = np.zeros(NUM_CLASSES, dtype=np.int64) if no_face is None else np.asarray(no_face, np.int64)
+    n = int(cm.sum() + missed.sum())
     per_class = {}
     for i, name in enumerate(CLASS_NAMES):
         tp = int(cm[i, i])
         predicted = int(cm[:, i].sum())
-        support = int(cm[i, :].sum())
+        support = int(cm[i, :].sum() + missed[i])
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -59,7 +66,7 @@ def metrics_from_confusion(cm: np.ndarray) -> dict[str, Any]:
         }
     accuracy = float(np.trace(cm)) / n if n else 0.0
     macro_f1 = float(np.mean([v["f1"] for v in per_class.values()]))
-    return {
+    report = {
         "accuracy": round(accuracy, 4),
         "n": n,
         "macro_f1": round(macro_f1, 4),
@@ -67,12 +74,53 @@ def metrics_from_confusion(cm: np.ndarray) -> dict[str, Any]:
         "confusion_matrix": cm.tolist(),
         "class_names": list(CLASS_NAMES),
     }
+    shares, summary = prediction_shares(cm, missed)
+    for name, entry in shares.items():
+        per_class[name].update(entry)
+    report.update(summary)
+    return report
 
 
-def evaluate_arrays(model, images: np.ndarray, labels: np.ndarray, tta: bool = False) -> dict[str, Any]:
+def prediction_shares(
+    cm: np.ndarray, no_face: np.ndarray
+) -> tuple[dict[str, dict[str, float | None]], dict[str, Any]]:
+    """How often each class is predicted against how often it occurs: the bias a model has.
+
+    A model that reads most faces as 'sad' can keep a fair accuracy on its own test
+    set; the share ratio (predicted share / true share) shows it at once.  Returns
+    ``predicted_share``, ``true_share`` and ``share_ratio`` per class (the caller merges
+    them into ``per_class``), and the worst ratio with its class.  A photo without a
+    face is a prediction of no class: it counts in the true shares, in no predicted one.
+    """
+    n = int(cm.sum() + no_face.sum())
+    predicted = cm.sum(axis=0)
+    true = cm.sum(axis=1) + no_face
+    shares: dict[str, dict[str, float | None]] = {}
+    for i, name in enumerate(CLASS_NAMES):
+        p_share = predicted[i] / n if n else 0.0
+        t_share = true[i] / n if n else 0.0
+        shares[name] = {
+            "predicted_share": round(float(p_share), 4),
+            "true_share": round(float(t_share), 4),
+            "share_ratio": round(float(p_share / t_share), 4) if t_share else None,
+        }
+    ratios = {name: s["share_ratio"] for name, s in shares.items() if s["share_ratio"] is not None}
+    worst = max(ratios, key=ratios.__getitem__) if ratios else None
+    return shares, {
+        "worst_share_ratio": ratios[worst] if worst else None,
+        "most_overpredicted": worst,
+        "no_face": int(no_face.sum()),
+        "no_face_share": round(float(no_face.sum() / n), 4) if n else 0.0,
+    }
+
+
+def evaluate_arrays(
+    model, images: np.ndarray, labels: np.ndarray, tta: bool = False, no_face: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Score ``model`` on model inputs; ``no_face`` counts photos without a face (wrong) per class."""
     probs = predict_probs(model, images, tta=tta)
     cm = confusion_matrix(labels, probs.argmax(axis=1))
-    report = metrics_from_confusion(cm)
+    report = metrics_from_confusion(cm, no_face)
     report["tta"] = tta
     return report
 
@@ -82,10 +130,30 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"accuracy {report['accuracy']:.4f} on {report['n']} images"
         + (" (TTA: mirror average)" if report.get("tta") else " (single crop)"),
-        f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}",
     ]
+    if report.get("no_face") or report.get("detect"):
+        lines.append(
+            f"no face found in {report['no_face']} of {report['n']} photos "
+            f"({report['no_face_share']:.1%}; counted as wrong)"
+        )
+    lines.append(
+        f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}{'pred%':>8}{'true%':>8}{'ratio':>7}"
+    )
     for name, m in report["per_class"].items():
-        lines.append(f"{name:<10}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}")
+        shares = ""
+        if "predicted_share" in m:  # reports written before the shares existed lack them
+            ratio = "-" if m["share_ratio"] is None else f"{m['share_ratio']:.2f}"
+            shares = f"{m['predicted_share']:>8.1%}{m['true_share']:>8.1%}{ratio:>7}"
+        lines.append(
+            f"{name:<10}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}{shares}"
+        )
+    lines.append(f"macro F1 {report['macro_f1']:.4f}")
+    if report.get("most_overpredicted"):
+        worst = report["per_class"][report["most_overpredicted"]]
+        lines.append(
+            f"worst share ratio {report['worst_share_ratio']:.2f}: {report['most_overpredicted']} is "
+            f"{worst['predicted_share']:.1%} of predictions, {worst['true_share']:.1%} of the truth"
+        )
     lines.append("confusion matrix (rows true, columns predicted):")
     lines.append(" " * 10 + "".join(f"{n[:7]:>8}" for n in CLASS_NAMES))
     for name, row in zip(CLASS_NAMES, report["confusion_matrix"], strict=True):

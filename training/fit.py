@@ -54,6 +54,8 @@ class TrainConfig:
     ferplus: str | None = None  # fer2013new.csv
     manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
     force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
+    arch: str = "vgg"  # a new model's architecture, one of training.architectures.ARCHITECTURES
+    backbone_weights: str | None = None  # local weights file for the efficientnetb2 body
 
 
 @dataclass
@@ -193,7 +195,8 @@ def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weigh
 def build_model(config: TrainConfig, steps_per_epoch: int):
     import keras
 
-    from training.model import BN_MOMENTUM, load_model, make_model
+    from training.architectures import new_model
+    from training.model import BN_MOMENTUM, load_model
 
     if config.init:
         try:
@@ -207,7 +210,7 @@ def build_model(config: TrainConfig, steps_per_epoch: int):
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = BN_MOMENTUM
     else:
-        model = make_model(width=config.width)
+        model = new_model(config.arch, config.width, config.backbone_weights)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate * 0.1,
         decay_steps=max(1, steps_per_epoch * config.epochs - steps_per_epoch),

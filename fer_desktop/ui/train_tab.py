@@ -34,6 +34,7 @@ from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.report_view import ReportView
 from fer_desktop.ui.train_plots import TrainingPlots
 from fer_desktop.ui.train_worker import TrainWorker
+from training.architectures import ARCHITECTURES
 from training.fit import TrainConfig
 
 TINY_CLASS = 20  # fewer images than this in a class earns a warning
@@ -69,6 +70,11 @@ class TrainTab(QWidget):
         self.counts_label.setWordWrap(True)
         self.mode = QComboBox()
         self.mode.addItems(["Fine-tune the current model", "Train from scratch"])
+        self.arch = QComboBox()  # used when training from scratch; a fine-tune keeps the model's own
+        self.arch.addItems(ARCHITECTURES)
+        self.arch.setToolTip("vgg: the app's own network; efficientnetb2: the seed notebook's (slow on CPU)")
+        self.arch.setEnabled(False)
+        self.mode.currentIndexChanged.connect(lambda index: self.arch.setEnabled(index == 1))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 500)
         self.epochs.setValue(10)
@@ -96,6 +102,7 @@ class TrainTab(QWidget):
         form.addRow("Mix in", self.extra_edit)
         form.addRow("", self.counts_label)
         form.addRow("Start from", self.mode)
+        form.addRow("Architecture", self.arch)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
@@ -221,6 +228,8 @@ class TrainTab(QWidget):
         )  # fmt: skip
         if self.val_source.currentIndex() == 1:
             config.force_holdout = True
+        if from_scratch:
+            config.arch = self.arch.currentText()
         return config
 
     def start(self) -> None:
