@@ -67,6 +67,13 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Hardware: {card.get('hardware')}",
         "",
     ]
+    for step in card.get("lineage", []):
+        lines.append(f"- Earlier step: {step}")
+    if card.get("lineage"):
+        lines.append("")
     for split, report in card.get("evaluation", {}).items():
         lines += [f"## {split}", "", "```", format_report(report), "```", ""]
+    for name, report in card.get("external_evaluation", {}).items():
+        # Faces the model was not trained for (e.g. film stills), measured with `fer-desktop eval`.
+        lines += [f"## {name} (not training data)", "", "```", format_report(report), "```", ""]
     return "\n".join(lines)
