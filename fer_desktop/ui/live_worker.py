@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 from PySide6.QtCore import Signal
 
@@ -13,8 +15,10 @@ from fer_desktop.ui.stoppable import StoppableWorker
 class LiveWorker(StoppableWorker):
     """Runs capture (its own thread) and analysis; never touches a widget.
 
-    Capture keeps only the newest frame, so when inference is slower than
-    the camera frames are dropped instead of queueing up.
+    Capture keeps only the newest frame, and the worker emits a result only
+    once the tab has drawn the previous one (:meth:`result_drawn`): when drawing
+    is slower than inference, frames are dropped instead of queueing up as
+    events, so at most one undrawn result (one frame) is ever in flight.
     """
 
     started_source = Signal(str)  # description of the opened source
@@ -22,13 +26,18 @@ class LiveWorker(StoppableWorker):
     failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
 
-    stop_timeout_ms = 5000
-
-    def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False, parent=None):
-        super().__init__(parent)
+    def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False):
+        super().__init__()
         self.engine = engine
         self.source_spec = source_spec
         self.mirror = mirror
+        self._drawn = threading.Event()
+        self._drawn.set()
+        self.emitted = 0  # results emitted; the tab counts those it drew
+
+    def result_drawn(self) -> None:
+        """The tab has drawn the last result: the next one may go out (any thread)."""
+        self._drawn.set()
 
     def run(self) -> None:
         try:
@@ -36,16 +45,19 @@ class LiveWorker(StoppableWorker):
         except SourceError as exc:
             self.failed.emit(str(exc))
             return
+        if self.stop_requested:  # opening a camera takes seconds; the user may have moved on
+            source.close()
+            return
         try:
-            analyzer = self.engine.get()
+            self.engine.get()
         except Exception as exc:
             source.close()
             self.failed.emit(f"Cannot start the emotion pipeline: {exc}")
             return
         self.started_source.emit(source.description)
-        self._loop(source, analyzer)
+        self._loop(source)
 
-    def _loop(self, source: FrameSource, analyzer) -> None:
+    def _loop(self, source: FrameSource) -> None:
         grabber = LatestFrameGrabber(source, realtime=True).start()
         try:
             while not self._stop.is_set():
@@ -61,10 +73,21 @@ class LiveWorker(StoppableWorker):
                 if self.mirror:
                     frame.image = cv2.flip(frame.image, 1)
                 try:
-                    result = self.engine.get().analyze(frame)
+                    result = self.engine.analyze(frame)
                 except Exception as exc:
                     self.failed.emit(f"Analysis failed: {exc}")
                     return
+                if not self._wait_until_drawn():
+                    return
+                self.emitted += 1
                 self.result_ready.emit(frame.image, result)
         finally:
-            grabber.stop()
+            grabber.stop()  # the grabber's own thread releases the source
+
+    def _wait_until_drawn(self) -> bool:
+        """Block until the previous result is drawn; False when asked to stop meanwhile."""
+        while not self._drawn.wait(0.1):
+            if self._stop.is_set():
+                return False
+        self._drawn.clear()
+        return not self._stop.is_set()
