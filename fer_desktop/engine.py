@@ -38,10 +38,13 @@ class AnalyzerEngine:
         self._tickets = itertools.count(1)
         self._newest_ticket = 0
         self._lock = threading.RLock()
+        self._closed = False
 
     def get(self) -> FrameAnalyzer:
         """The analyzer, built on first call; raises ModelLoadError/FaceDetectorError."""
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the analyzer engine is closed")  # a late worker must not rebuild it
             if self._analyzer is None:
                 from fer_desktop.pipeline import build_analyzer
 
@@ -75,7 +78,7 @@ class AnalyzerEngine:
 
         classifier = open_classifier(path)
         with self._lock:
-            if ticket is not None and ticket != self._newest_ticket:
+            if self._closed or (ticket is not None and ticket != self._newest_ticket):
                 unused = classifier
             else:
                 self.model_path = Path(path)
@@ -126,6 +129,7 @@ class AnalyzerEngine:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._analyzer is not None:
                 self._analyzer.close()
                 self._analyzer = None
