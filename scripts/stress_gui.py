@@ -275,7 +275,15 @@ def run_parent(seconds: float, interval: float) -> int:
     print(f"stress_gui: {seconds:.0f} s requested, {wall:.0f} s wall, child exit code {code}")
     print(f"crashes: {1 if crashed else 0}")
     if crashed:
-        print("child stderr (tail):\n" + stderr[-3000:])
+        log = Path(tempfile.gettempdir()) / "stress_gui_child_stderr.txt"
+        log.write_text(stderr, encoding="utf-8")
+        fatal = [
+            line
+            for line in stderr.splitlines()
+            if any(k in line for k in ("Fatal", "QThread", "Check failed"))
+        ]
+        print("child's fatal lines:\n" + "\n".join(fatal[:20]))
+        print(f"child stderr in {log}; tail:\n" + stderr[-3000:])
         return 1
     rss = result["rss_mib"]
     growth = (rss["end"] - rss["warm"]) / rss["warm"] if "warm" in rss else float("nan")

@@ -199,10 +199,14 @@ def test_source_failing_after_n_frames_offers_reconnect(qtbot, window, monkeypat
 def test_stop_while_a_read_blocks(qtbot, window, monkeypatch, one_face_frame):
     camera = ScriptedCamera(one_face_frame, block_after=3)
     monkeypatch.setattr(live_worker, "open_source", lambda spec: camera)
+    monkeypatch.setattr(live_worker.LiveWorker, "stall_s", 0.5)
     tab = window.live_tab
     with qtbot.waitSignal(tab.result_shown, timeout=30000):
         tab.start("scripted")
     assert camera.blocking.wait(10)
+    with qtbot.waitSignal(tab.message, timeout=5000, check_params_cb=lambda m: "no frame for" in m):
+        pass
+    assert tab.reconnect_button.isVisibleTo(tab) and tab.fps_label.text() == "FPS –"
     worker = tab.worker
     pressed = time.monotonic()
     tab.stop()

@@ -43,7 +43,7 @@ class LabelWorker(StoppableWorker):
 
                 rows, summary = label_folder(
                     self.folder, PhotoLabeller(classifier, detector),
-                    model_key=model_id(self.engine.model_path),
+                    model_key=model_id(classifier.path),  # the leased model, even if swapped meanwhile
                     on_progress=on_progress, should_cancel=self._stop.is_set,
                 )  # fmt: skip
             self.done.emit(rows, summary)

@@ -137,6 +137,7 @@ class LiveTab(QWidget):
                 worker.result_ready: self._on_result,
                 worker.failed: self._on_failed,
                 worker.finished_source: self._on_source_end,
+                worker.stalled: self._on_stalled,
                 worker.finished: self._update_buttons,
             },
         )
@@ -219,6 +220,7 @@ class LiveTab(QWidget):
             f"(faces {result.detect_ms:.0f} ms, emotions {result.infer_ms:.0f} ms)"
         )
         self.snapshot_button.setEnabled(True)
+        self.reconnect_button.setVisible(False)
         self.runs.current.result_drawn()  # the guard delivered it, so it is the current run's
         self.result_shown.emit(result)
 
@@ -238,6 +240,12 @@ class LiveTab(QWidget):
         self.view.show_message(text + hint)
         self.message.emit(text)
         self._update_buttons()
+
+    def _on_stalled(self, text: str) -> None:
+        self.fps_label.setText("FPS –")
+        self.reconnect_button.setVisible(True)
+        self.view.show_message(text + "\nReconnect to open it again.")
+        self.message.emit(text)
 
     def _on_source_end(self, text: str) -> None:
         self.fps_label.setText("FPS –")

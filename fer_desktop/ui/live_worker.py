@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import cv2
 from PySide6.QtCore import Signal
@@ -25,6 +26,9 @@ class LiveWorker(StoppableWorker):
     result_ready = Signal(object, object)  # (BGR frame as analysed, FrameResult)
     failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
+    stalled = Signal(str)  # a live source has given no frame for stall_s (its read may block)
+
+    stall_s = 5.0
 
     def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False):
         super().__init__()
@@ -59,6 +63,7 @@ class LiveWorker(StoppableWorker):
 
     def _loop(self, source: FrameSource) -> None:
         grabber = LatestFrameGrabber(source, realtime=True).start()
+        last_frame, stalled = time.monotonic(), False
         try:
             while not self._stop.is_set():
                 frame = grabber.next_frame(timeout=0.2)
@@ -69,7 +74,11 @@ class LiveWorker(StoppableWorker):
                         else:
                             self.finished_source.emit(f"{source.description}: end reached")
                         return
+                    if source.is_live and not stalled and time.monotonic() - last_frame > self.stall_s:
+                        stalled = True
+                        self.stalled.emit(f"{source.description}: no frame for {self.stall_s:.0f} s")
                     continue
+                last_frame, stalled = time.monotonic(), False
                 if self.mirror:
                     frame.image = cv2.flip(frame.image, 1)
                 try:
