@@ -195,6 +195,14 @@ class LiveTab(QWidget):
         self.message.emit(f"Running on {description}")
 
     def _on_result(self, image: np.ndarray, result: FrameResult) -> None:
+        worker = self.runs.current  # the guard delivered it, so it is the current run's
+        try:
+            self._draw(image, result)
+        finally:
+            worker.result_drawn()  # even if drawing failed: the worker must not wait forever
+        self.result_shown.emit(result)
+
+    def _draw(self, image: np.ndarray, result: FrameResult) -> None:
         now = time.monotonic()
         self._arrivals.append(now)
         ids = {f.track_id for f in result.faces}
@@ -221,8 +229,6 @@ class LiveTab(QWidget):
         )
         self.snapshot_button.setEnabled(True)
         self.reconnect_button.setVisible(False)
-        self.runs.current.result_drawn()  # the guard delivered it, so it is the current run's
-        self.result_shown.emit(result)
 
     def _select_at(self, x: float, y: float) -> None:
         if self.last_result is None:
