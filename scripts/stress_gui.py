@@ -196,6 +196,7 @@ def run_child(seconds: float, interval: float, report: Path) -> int:
     from fer_desktop.paths import default_model_path
     from fer_desktop.ui.main_window import MainWindow
     from fer_desktop.ui.runs import alive_workers, wait_for_workers
+    from fer_desktop.ui.stoppable import StoppableWorker
 
     exceptions: list[str] = []
 
@@ -234,6 +235,9 @@ def run_child(seconds: float, interval: float, report: Path) -> int:
     timer.start()
     app.exec()
     peak_workers = len(alive_workers())
+    gc.collect()
+    worker_objects = sum(1 for o in gc.get_objects() if isinstance(o, StoppableWorker))
+    retired = engine.retired_count
     window.close()
     all_ended = wait_for_workers(120)
     engine.close()
@@ -248,6 +252,8 @@ def run_child(seconds: float, interval: float, report: Path) -> int:
         "rss_mib": {k: round(v, 1) for k, v in stress.rss.items()},
         "rss_samples": stress.samples,
         "workers_alive_at_end_of_loop": peak_workers,
+        "worker_objects_at_end_of_loop": worker_objects,
+        "retired_classifiers_open_at_end_of_loop": retired,
         "workers_all_ended": all_ended,
     }
     report.write_text(json.dumps(result, indent=1), encoding="utf-8")
@@ -297,7 +303,9 @@ def run_parent(seconds: float, interval: float) -> int:
     )
     print("memory samples (s, MiB): " + ", ".join(f"{t:.0f}:{m:.0f}" for t, m in result["rss_samples"]))
     print("counts: " + ", ".join(f"{k} {v}" for k, v in result["counts"].items()))
-    print(f"workers still running when the loop ended: {result['workers_alive_at_end_of_loop']}; "
+    print(f"workers still running when the loop ended: {result['workers_alive_at_end_of_loop']} "
+          f"({result['worker_objects_at_end_of_loop']} worker objects in memory, "
+          f"{result['retired_classifiers_open_at_end_of_loop']} replaced classifiers open); "
           f"all ended after close: {result['workers_all_ended']}")  # fmt: skip
     ok = not result["exceptions"] and abs(growth) <= 0.10 and result["workers_all_ended"]
     print("OK" if ok else "NOT OK")
