@@ -37,7 +37,8 @@ class AnalyzerEngine:
         self._retired: list[EmotionClassifier] = []  # replaced, still leased
         self._tickets = itertools.count(1)
         self._newest_ticket = 0
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held for a whole frame, and for seconds while building
+        self._ticket_lock = threading.Lock()  # never held long: the GUI thread takes tickets
         self._closed = False
 
     def get(self) -> FrameAnalyzer:
@@ -63,7 +64,7 @@ class AnalyzerEngine:
 
     def new_ticket(self) -> int:
         """A number for the newest model request; an older request's load is then dropped."""
-        with self._lock:
+        with self._ticket_lock:
             self._newest_ticket = next(self._tickets)
             return self._newest_ticket
 
@@ -77,8 +78,9 @@ class AnalyzerEngine:
         from fer_desktop.classifier import open_classifier
 
         classifier = open_classifier(path)
-        with self._lock:
-            if self._closed or (ticket is not None and ticket != self._newest_ticket):
+        with self._lock, self._ticket_lock:
+            accepted = not self._closed and (ticket is None or ticket == self._newest_ticket)
+            if not accepted:
                 unused = classifier
             else:
                 self.model_path = Path(path)
@@ -89,7 +91,7 @@ class AnalyzerEngine:
                     self._analyzer.set_classifier(classifier)
         if unused is not None:
             unused.close()
-        return unused is not classifier
+        return accepted
 
     def _retire(self, classifier: EmotionClassifier) -> EmotionClassifier | None:
         """The classifier to close now, or None when a labelling run still holds it."""

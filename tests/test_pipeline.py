@@ -89,7 +89,7 @@ def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monk
 
     monkeypatch.setattr(classifier_module, "open_classifier", tracking_open)
     eng = AnalyzerEngine(model_path)
-    eng.use_model(model_path)
+    assert eng.use_model(model_path) is True  # accepted, before anything was built
     assert opened[0]._classifier is None  # the probe was closed
     try:
         result = eng.get().analyze(Frame(astronaut_bgr, 0, 0.0))

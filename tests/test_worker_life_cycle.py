@@ -70,9 +70,19 @@ def window(qtbot, engine):
 
 @pytest.fixture
 def long_face_video(tmp_path, one_face_frame) -> Path:
-    """Six seconds of a drifting face at 320x240: long enough to outlast the test's actions."""
+    """Thirty seconds of a drifting face at 320x240: long enough to outlast the test's actions."""
     small = cv2.resize(one_face_frame, (320, 240))
-    return write_video(tmp_path / "long.avi", [np.roll(small, dx % 40 - 20, axis=1) for dx in range(180)])
+    return write_video(tmp_path / "long.avi", [np.roll(small, dx % 40 - 20, axis=1) for dx in range(900)])
+
+
+@pytest.fixture
+def model_copy(model_path, tmp_path) -> Path:
+    """The shipped model (with its TFLite copy and card) under another path: a second model to swap to."""
+    copy_dir = tmp_path / "copy"
+    copy_dir.mkdir()
+    for f in model_path.parent.glob(model_path.stem + ".*"):
+        shutil.copy(f, copy_dir / f.name)  # same names: the card's TFLite entry names the file
+    return copy_dir / model_path.name
 
 
 def shown_shapes(tab) -> list[tuple]:
@@ -124,12 +134,8 @@ def test_label_restart_drops_the_previous_runs_rows(qtbot, window, tmp_path, ast
     assert {tab.faces.faces[i].path for i in range(3)} == {"three.png"}
 
 
-def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, model_path, tmp_path):
-    copy_dir = tmp_path / "copy"
-    copy_dir.mkdir()
-    for f in model_path.parent.glob(model_path.stem + ".*"):
-        shutil.copy(f, copy_dir / f.name)  # same names: the card's TFLite entry names the file
-    models = [copy_dir / model_path.name, model_path]
+def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, model_path, model_copy):
+    models = [model_copy, model_path]
     live, train = window.live_tab, window.train_tab
     failures: list[str] = []
     live.message.connect(lambda m: failures.append(m) if "fail" in m.lower() else None)
@@ -162,6 +168,22 @@ def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, 
     assert window.engine.retired_count == 0
     assert all(c._classifier is None for c in swapped[:-1])  # replaced ones were closed, not kept
     live.stop()
+
+
+def test_a_model_chosen_before_anything_ran_is_taken(qtbot, model_path, model_copy):
+    from fer_desktop.engine import AnalyzerEngine
+
+    engine = AnalyzerEngine(model_path)  # nothing built yet
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    try:
+        with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
+            win.train_tab.use_model(model_copy)
+        assert engine.model_path == model_copy and "Now using" in win.train_tab.status.text()
+        assert win.live_tab.model_label.text() == f"Model: {model_copy.name}"
+    finally:
+        win.close()
+        engine.close()
 
 
 def test_live_results_in_flight_are_bounded(qtbot, window, monkeypatch, one_face_frame):
@@ -258,3 +280,22 @@ def test_close_during_dataset_loading(qtbot, engine, tmp_path, monkeypatch):
     from fer_desktop.model_store import user_models_dir
 
     assert not list(user_models_dir().rglob("*.keras"))  # no model from the abandoned run
+
+
+def test_a_new_training_run_shows_nothing_of_the_last_one(qtbot, window, tmp_path):
+    from training.labels import CLASS_NAMES
+
+    tab = window.train_tab
+    metrics = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 3}
+    report = {"accuracy": 0.5, "n": 21, "per_class": dict.fromkeys(CLASS_NAMES, metrics),
+              "confusion_matrix": [[3] * 7 for _ in range(7)]}  # fmt: skip
+    tab.new_report.show_report(report)
+    tab.epoch_progress.setMaximum(10)
+    tab.epoch_progress.setValue(10)
+    tab.time_left.setText("epoch 2/2, about 0 s left")
+    tab.data_edit.setText(str(tmp_path / "no such dataset"))
+    with qtbot.waitSignal(tab.training_failed, timeout=120000):
+        tab.start()
+        assert tab.new_report.cell(0, 0) == 0 and tab.new_report.per_class.item(0, 0) is None
+        assert tab.epoch_progress.value() == 0 and tab.time_left.text() == ""
+    assert tab.new_report.summary.text() == "–"
