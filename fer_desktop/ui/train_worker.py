@@ -61,9 +61,8 @@ class TrainWorker(StoppableWorker):
 
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
-            if self.stop_requested:
-                return
-            data = prepare_data(self.config)  # polls no stop flag: seconds to minutes
+            if not self.stop_requested:
+                data = prepare_data(self.config)  # polls no stop flag: seconds to minutes
             if self.stop_requested:
                 self.failed.emit("Stopped before the first epoch: no model was trained.")
                 return
