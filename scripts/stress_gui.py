@@ -33,6 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def trimmed_rss_mib() -> float:
+    """Resident memory after glibc returns freed heap pages: separates a leak from allocator retention."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    return rss_mib()
+
+
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -91,12 +102,13 @@ def write_inputs(root: Path) -> dict[str, Path]:
 
 
 class Stress:
-    def __init__(self, window, inputs: dict[str, Path], seconds: float, interval: float, seed: int = 1):
+    def __init__(self, window, inputs: dict[str, Path], seconds: float, interval: float, malloc_trim: bool):
         self.window = window
+        self.malloc_trim = malloc_trim
         self.inputs = inputs
         self.seconds = seconds
         self.interval = interval
-        self.rng = random.Random(seed)
+        self.rng = random.Random(1)
         self.started = time.monotonic()
         self.counts: dict[str, int] = {}
         self.exceptions: list[str] = []
@@ -169,6 +181,8 @@ class Stress:
         elapsed = time.monotonic() - self.started
         if elapsed >= self.seconds:
             self.rss["end"] = rss_mib()  # still running: the same state as "warm", not a closed window
+            if self.malloc_trim:
+                self.rss["end_trimmed"] = trimmed_rss_mib()
             return False
         # Every action once, in order, then at random; the Live tab is kept busy most of the time.
         pending = [a for a in self.actions if a.__name__ not in self._done_once]
@@ -178,13 +192,15 @@ class Stress:
         self._count(f"action {action.__name__}")
         if not pending and "warm" not in self.rss:
             self.rss["warm"] = rss_mib()
+            if self.malloc_trim:
+                self.rss["warm_trimmed"] = trimmed_rss_mib()
             self.rss["warm_at_s"] = round(elapsed, 1)
         if not self.samples or elapsed - self.samples[-1][0] >= 30:
             self.samples.append((round(elapsed, 1), round(rss_mib(), 1)))
         return True
 
 
-def run_child(seconds: float, interval: float, report: Path) -> int:
+def run_child(seconds: float, interval: float, report: Path, malloc_trim: bool) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
     import gc
@@ -220,7 +236,7 @@ def run_child(seconds: float, interval: float, report: Path) -> int:
     engine = AnalyzerEngine(default_model_path())
     window = MainWindow(engine, source=str(inputs["video_one"]))
     window.show()
-    stress = Stress(window, inputs, seconds, interval)
+    stress = Stress(window, inputs, seconds, interval, malloc_trim)
     window.live_tab.start()
 
     timer = QTimer()
@@ -262,13 +278,15 @@ def run_child(seconds: float, interval: float, report: Path) -> int:
 
 
 # -- the parent: runs the child, reports ----------------------------------------------------------
-def run_parent(seconds: float, interval: float) -> int:
+def run_parent(seconds: float, interval: float, malloc_trim: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         command = [sys.executable, __file__, "--child", "--seconds", str(seconds),
                    "--interval", str(interval), "--report", str(report)]  # fmt: skip
+        if malloc_trim:
+            command.append("--malloc-trim")
         started = time.monotonic()
         try:
             proc = subprocess.run(command, env=env, timeout=seconds + 300, capture_output=True, text=True)
@@ -301,6 +319,9 @@ def run_parent(seconds: float, interval: float) -> int:
         f"(after {rss.get('warm_at_s', '?')} s, every action run once), end {rss['end']:.0f} MiB "
         f"({growth:+.1%} from warm); {rss['after_close']:.0f} MiB after closing the window"
     )
+    if "warm_trimmed" in rss:
+        print(f"after malloc_trim (freed heap returned to the OS): warm {rss['warm_trimmed']:.0f} MiB, "
+              f"end {rss['end_trimmed']:.0f} MiB")  # fmt: skip
     print("memory samples (s, MiB): " + ", ".join(f"{t:.0f}:{m:.0f}" for t, m in result["rss_samples"]))
     print("counts: " + ", ".join(f"{k} {v}" for k, v in result["counts"].items()))
     print(f"workers still running when the loop ended: {result['workers_alive_at_end_of_loop']} "
@@ -316,12 +337,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0, help="how long to run (default 600)")
     parser.add_argument("--interval", type=float, default=2.5, help="seconds between actions")
+    parser.add_argument(
+        "--malloc-trim", action="store_true",
+        help="also measure memory after glibc's malloc_trim at warm and end (diagnostic; changes the run)",
+    )  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return run_child(args.seconds, args.interval, args.report)
-    return run_parent(args.seconds, args.interval)
+        return run_child(args.seconds, args.interval, args.report, args.malloc_trim)
+    return run_parent(args.seconds, args.interval, args.malloc_trim)
 
 
 if __name__ == "__main__":

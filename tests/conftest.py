@@ -34,7 +34,7 @@ def _worker_threads_end_with_their_test():
     yield
     runs = sys.modules.get("fer_desktop.ui.runs")  # not imported by tests that must not load Qt
     if runs is not None:
-        assert runs.wait_for_workers(60), "a worker thread outlived its test by 60 s"
+        assert runs.wait_for_workers(120), "a worker thread outlived its test by 120 s"
 
 
 @pytest.fixture(scope="session")
