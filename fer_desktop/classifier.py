@@ -10,6 +10,7 @@ return the same probabilities (tested to 1e-5).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -109,6 +110,9 @@ class LiteClassifier(_BatchFromCrops):
         from mediapipe.tasks.python.vision import image_classifier
 
         self._mp = mp
+        # The Live worker and a labelling run may share one classifier; MediaPipe's graph
+        # takes one call at a time, and close() must not run in the middle of one.
+        self._lock = threading.Lock()
         options = image_classifier.ImageClassifierOptions(
             base_options=BaseOptions(model_asset_buffer=Path(tflite_file).read_bytes()),
             max_results=-1,
@@ -123,7 +127,10 @@ class LiteClassifier(_BatchFromCrops):
         probs = np.zeros((len(batch), NUM_CLASSES), dtype=np.float32)
         for row, crop in zip(probs, batch, strict=True):
             image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(crop))
-            categories = self._classifier.classify(image).classifications[0].categories
+            with self._lock:
+                if self._classifier is None:
+                    raise RuntimeError(f"{self.path.name}: the classifier was closed")
+                categories = self._classifier.classify(image).classifications[0].categories
             if len(categories) != NUM_CLASSES:
                 raise ModelLoadError(f"{self.path.name}: TFLite copy gives {len(categories)} classes")
             for category in categories:
@@ -131,9 +138,10 @@ class LiteClassifier(_BatchFromCrops):
         return probs
 
     def close(self) -> None:
-        if self._classifier is not None:
-            self._classifier.close()
-            self._classifier = None
+        with self._lock:
+            if self._classifier is not None:
+                self._classifier.close()
+                self._classifier = None
 
 
 def load_checked_model(path: Path):

@@ -41,8 +41,12 @@ class FrameSource(Protocol):
 
 
 class CameraSource:
+    """A webcam. Empty reads are retried: many webcams return some while warming up."""
+
     is_live = True
     fps = None
+    max_failed_reads = 50  # consecutive empty reads before the camera counts as lost
+    retry_delay_s = 0.02
 
     def __init__(self, index: int = 0):
         self.description = f"camera {index}"
@@ -56,9 +60,17 @@ class CameraSource:
         self._start = time.monotonic()
 
     def read(self) -> Frame | None:
-        ok, image = self._cap.read()
-        if not ok or image is None:
-            raise SourceError(f"{self.description} stopped delivering frames (unplugged?)")
+        for attempt in range(self.max_failed_reads):
+            ok, image = self._cap.read()
+            if ok and image is not None and image.size:
+                break
+            if attempt + 1 < self.max_failed_reads:
+                time.sleep(self.retry_delay_s)
+        else:
+            raise SourceError(
+                f"{self.description} stopped delivering frames "
+                f"({self.max_failed_reads} empty reads in a row; unplugged?)"
+            )
         frame = Frame(image, self._index, time.monotonic() - self._start)
         self._index += 1
         return frame
@@ -162,6 +174,10 @@ class LatestFrameGrabber:
     older frames are dropped, so what is shown is always current.  Files are
     paced at their native frame rate so a video plays at real speed; a folder
     of images hands over every image.
+
+    The source is closed by the reading thread when it leaves its loop, never by
+    :meth:`stop`: releasing a ``VideoCapture`` while another thread is inside its
+    ``read()`` can crash. A read that blocks keeps the source open until it returns.
     """
 
     def __init__(self, source: FrameSource, realtime: bool = True, folder_interval: float = 1.0):
@@ -205,6 +221,7 @@ class LatestFrameGrabber:
         except Exception as exc:
             self._error = f"{self.source.description}: {exc}"
         finally:
+            self.source.close()
             with self._cond:
                 self._finished = True
                 self._cond.notify_all()
@@ -227,7 +244,13 @@ class LatestFrameGrabber:
     def error(self) -> str | None:
         return self._error
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Ask the reading thread to end and wait up to ``timeout``; True when it has (source closed)."""
         self._stop.set()
-        self._thread.join(timeout=2.0)
-        self.source.close()
+        with self._cond:
+            self._cond.notify_all()
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self.source.close()  # never started: no reading thread to close it
+            return True
+        self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()

@@ -90,6 +90,7 @@ def main() -> int:
     from fer_desktop.engine import AnalyzerEngine
     from fer_desktop.model_store import active_model_path
     from fer_desktop.ui.main_window import MainWindow
+    from fer_desktop.ui.runs import wait_for_workers
 
     with tempfile.TemporaryDirectory() as tmp:
         app = QApplication.instance() or QApplication([])
@@ -100,6 +101,7 @@ def main() -> int:
         {"live": shoot_live, "train": shoot_train}[args.which](window, Path(tmp), args.out, args)
         QTimer.singleShot(600000, window.close)
         app.exec()
+        wait_for_workers(60)  # the window's runs were asked to stop when it closed
         engine.close()
     return 0 if Path(args.out).exists() else 1
 

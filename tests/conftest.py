@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,6 +26,15 @@ def _collect_garbage_in_the_main_thread():
     """A finished test's garbage (its Qt widgets) goes now, not in some later test's worker thread."""
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _worker_threads_end_with_their_test():
+    """A test's worker threads (stopped when its window closed) end before the next test starts."""
+    yield
+    runs = sys.modules.get("fer_desktop.ui.runs")  # not imported by tests that must not load Qt
+    if runs is not None:
+        assert runs.wait_for_workers(120), "a worker thread outlived its test by 120 s"
 
 
 @pytest.fixture(scope="session")

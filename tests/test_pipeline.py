@@ -89,14 +89,28 @@ def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monk
 
     monkeypatch.setattr(classifier_module, "open_classifier", tracking_open)
     eng = AnalyzerEngine(model_path)
-    eng.use_model(model_path)
+    assert eng.use_model(model_path) is True  # accepted, before anything was built
     assert opened[0]._classifier is None  # the probe was closed
     try:
         result = eng.get().analyze(Frame(astronaut_bgr, 0, 0.0))
         assert [f.emotion for f in result.faces] == ["happy"]
         replaced = eng.classifier
         eng.use_model(model_path)
-        assert eng.classifier is opened[-1] and replaced._classifier is not None  # may still be in use
+        assert eng.classifier is opened[-1] and replaced._classifier is None  # nobody used it: closed
+        assert eng.retired_count == 0
+        # A labelling run's classifier stays open through a swap, and is closed when the run ends.
+        with eng.lease_classifier() as leased:
+            eng.use_model(model_path)
+            assert eng.classifier is not leased and leased._classifier is not None
+            assert leased.predict_batch(np.zeros((1, 96, 96, 3), np.uint8)).shape == (1, 7)
+            assert eng.retired_count == 1
+        assert leased._classifier is None and eng.retired_count == 0
+        # A load overtaken by a newer request is dropped: only the newest request wins.
+        first, second = eng.new_ticket(), eng.new_ticket()
+        current = eng.classifier
+        assert eng.use_model(model_path, first) is False and eng.classifier is current
+        assert opened[-1]._classifier is None
+        assert eng.use_model(model_path, second) is True and eng.classifier is opened[-1]
     finally:
         eng.close()
-    assert replaced._classifier is None and opened[-1]._classifier is None
+    assert opened[-1]._classifier is None

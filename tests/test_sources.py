@@ -96,3 +96,45 @@ def test_grabber_hands_over_every_image_of_a_folder(tmp_path, one_face_frame):
             seen.append(frame.index)
     grabber.stop()
     assert seen == [0, 1, 2, 3, 4]
+
+
+class FlakyCapture:
+    """A cv2.VideoCapture stand-in: empty reads while "warming up", frames, then nothing at all."""
+
+    def __init__(self, warmup: int, frames: int):
+        self.script = [False] * warmup + [True] * frames
+        self.released = False
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def read(self):
+        ok = self.script.pop(0) if self.script else False
+        return (True, np.zeros((48, 64, 3), np.uint8)) if ok else (False, None)
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_camera_tolerates_empty_reads_while_warming_up_then_reports_loss(monkeypatch):
+    capture = FlakyCapture(warmup=10, frames=3)
+    monkeypatch.setattr(cv2, "VideoCapture", lambda index: capture)
+    monkeypatch.setattr(CameraSource, "retry_delay_s", 0.0)
+    camera = CameraSource(0)
+    frames = [camera.read() for _ in range(3)]  # the first one after 10 empty reads
+    assert [f.index for f in frames] == [0, 1, 2]
+    with pytest.raises(SourceError, match=r"camera 0 stopped delivering frames \(50 empty reads"):
+        camera.read()
+
+
+def test_grabber_releases_the_source_on_its_own_thread_after_a_failure(monkeypatch):
+    capture = FlakyCapture(warmup=0, frames=2)
+    monkeypatch.setattr(cv2, "VideoCapture", lambda index: capture)
+    monkeypatch.setattr(CameraSource, "retry_delay_s", 0.0)
+    grabber = LatestFrameGrabber(CameraSource(0)).start()
+    deadline = time.monotonic() + 5
+    while not grabber.finished and time.monotonic() < deadline:
+        grabber.next_frame(timeout=0.1)
+    assert grabber.finished and "stopped delivering" in grabber.error
+    assert capture.released  # by the grabber itself, before anyone called stop()
+    assert grabber.stop()

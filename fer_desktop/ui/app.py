@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.model_store import active_model_path
 from fer_desktop.ui.error_reporting import install_error_reporting
 from fer_desktop.ui.main_window import MainWindow
+from fer_desktop.ui.runs import wait_for_workers
+
+EXIT_WAIT_S = 60.0  # a training run asked to stop may still evaluate and save its best epoch
 
 # How often Python gets control back from Qt's event loop, so a Ctrl-C is seen promptly.
 SIGNAL_POLL_MS = 200
@@ -30,12 +34,19 @@ def run_app(source: str = "0", model_path: Path | None = None, quit_after_s: flo
         QTimer.singleShot(int(quit_after_s * 1000), window.close)
     previous_sigint = quit_on_ctrl_c(window)
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         signal.signal(signal.SIGINT, previous_sigint)
         reporter.uninstall()
-        window.live_tab.shutdown()
-        engine.close()
+    if window.isVisible():  # the loop ended another way: stop the tabs' runs (corrections are autosaved)
+        window.close_without_asking()
+    # The window is gone, so waiting here blocks nobody; Python must not tear down a running QThread.
+    if not wait_for_workers(EXIT_WAIT_S):
+        print(f"FER Desktop: a worker did not end within {EXIT_WAIT_S:.0f} s; exiting.", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(code)
+    engine.close()
+    return code
 
 
 def quit_on_ctrl_c(window: MainWindow):

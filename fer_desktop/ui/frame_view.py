@@ -33,6 +33,11 @@ class FrameView(QWidget):
         self._message = text
         self.update()
 
+    def clear(self, message: str = "") -> None:
+        """Show nothing (or just ``message``): no picture of an earlier run stays."""
+        self._image = None
+        self.show_message(message)
+
     def has_frame(self) -> bool:
         return self._image is not None
 

@@ -31,6 +31,7 @@ from fer_desktop.ui.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListMo
 from fer_desktop.ui.frame_view import FrameView
 from fer_desktop.ui.label_worker import LabelWorker
 from fer_desktop.ui.probability_panel import ProbabilityPanel
+from fer_desktop.ui.runs import WorkerSlot
 from fer_desktop.write_errors import describe_write_error
 from training.labels import CLASS_NAMES
 
@@ -42,7 +43,7 @@ class LabelTab(QWidget):
     def __init__(self, engine: AnalyzerEngine, parent=None):
         super().__init__(parent)
         self.engine = engine
-        self.worker: LabelWorker | None = None
+        self.runs = WorkerSlot()
         self.folder: Path | None = None
         self.rows: list[LabelRow] = []
         self.summary: LabelSummary | None = None
@@ -141,6 +142,10 @@ class LabelTab(QWidget):
         if folder:
             self.start_labelling(folder)
 
+    @property
+    def worker(self) -> LabelWorker | None:
+        return self.runs.current
+
     def start_labelling(self, folder: str | Path) -> None:
         self.shutdown()
         self.folder = Path(folder)
@@ -148,29 +153,34 @@ class LabelTab(QWidget):
         self.rows = []
         self.summary = None
         self.faces.clear()
+        self.photo.clear()
+        self.probs.setTitle("")
+        self.probs.clear()
         self.progress.setValue(0)
         self.corrections = CorrectionStore(self.folder)
         if self.corrections.load_note:
             self.message.emit(self.corrections.load_note)
-        worker = LabelWorker(self.engine, self.folder, self)
-        worker.progress.connect(self._on_progress)
-        worker.rows_ready.connect(self._on_rows)
-        worker.done.connect(self._on_done)
-        worker.failed.connect(self._on_failed)
-        self.worker = worker
+        worker = LabelWorker(self.engine, self.folder)
+        self.runs.start(
+            worker,
+            {
+                worker.progress: self._on_progress,
+                worker.rows_ready: self._on_rows,
+                worker.done: self._on_done,
+                worker.failed: self._on_failed,
+            },
+        )
         self.cancel_button.setEnabled(True)
         self.status.setText("Labelling… (loading the models the first time)")
-        worker.start()
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        """Stop after the current photo; the run's rows so far still arrive (``done``, cancelled)."""
+        self.runs.request_stop()
 
     def shutdown(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.deleteLater()
-            self.worker = None
+        """Drop the current run without waiting for it; nothing it still sends is shown."""
+        self.runs.discard()
+        self.cancel_button.setEnabled(False)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))

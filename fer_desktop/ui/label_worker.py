@@ -16,8 +16,8 @@ class LabelWorker(StoppableWorker):
     done = Signal(object, object)  # (all rows, LabelSummary)
     failed = Signal(str)
 
-    def __init__(self, engine: AnalyzerEngine, folder: str | Path, parent=None):
-        super().__init__(parent)
+    def __init__(self, engine: AnalyzerEngine, folder: str | Path):
+        super().__init__()
         self.engine = engine
         self.folder = Path(folder)
 
@@ -28,22 +28,24 @@ class LabelWorker(StoppableWorker):
         from fer_desktop.labelling import PhotoLabeller, label_folder, model_id
 
         try:
-            classifier = self.engine.get().classifier
             # Its own detector: MediaPipe graphs are not shared between threads.
             detector = FaceDetector()
         except Exception as exc:
             self.failed.emit(f"Cannot start labelling: {exc}")
             return
         try:
+            # Leased: a model swap meanwhile leaves this run's classifier open until it ends.
+            with self.engine.lease_classifier() as classifier:
 
-            def on_progress(done: int, total: int, rows) -> None:
-                self.rows_ready.emit(rows)
-                self.progress.emit(done, total)
+                def on_progress(done: int, total: int, rows) -> None:
+                    self.rows_ready.emit(rows)
+                    self.progress.emit(done, total)
 
-            rows, summary = label_folder(
-                self.folder, PhotoLabeller(classifier, detector), model_key=model_id(self.engine.model_path),
-                on_progress=on_progress, should_cancel=self._stop.is_set,
-            )  # fmt: skip
+                rows, summary = label_folder(
+                    self.folder, PhotoLabeller(classifier, detector),
+                    model_key=model_id(classifier.path),  # the leased model, even if swapped meanwhile
+                    on_progress=on_progress, should_cancel=self._stop.is_set,
+                )  # fmt: skip
             self.done.emit(rows, summary)
         except Exception as exc:
             self.failed.emit(f"Labelling {self.folder} failed: {exc}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import cv2
 from PySide6.QtCore import Signal
 
@@ -13,22 +16,32 @@ from fer_desktop.ui.stoppable import StoppableWorker
 class LiveWorker(StoppableWorker):
     """Runs capture (its own thread) and analysis; never touches a widget.
 
-    Capture keeps only the newest frame, so when inference is slower than
-    the camera frames are dropped instead of queueing up.
+    Capture keeps only the newest frame, and the worker emits a result only
+    once the tab has drawn the previous one (:meth:`result_drawn`): when drawing
+    is slower than inference, frames are dropped instead of queueing up as
+    events, so at most one undrawn result (one frame) is ever in flight.
     """
 
     started_source = Signal(str)  # description of the opened source
     result_ready = Signal(object, object)  # (BGR frame as analysed, FrameResult)
     failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
+    stalled = Signal(str)  # a live source has given no frame for stall_s (its read may block)
 
-    stop_timeout_ms = 5000
+    stall_s = 5.0
 
-    def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False, parent=None):
-        super().__init__(parent)
+    def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False):
+        super().__init__()
         self.engine = engine
         self.source_spec = source_spec
         self.mirror = mirror
+        self._drawn = threading.Event()
+        self._drawn.set()
+        self.emitted = 0  # results emitted; the tab counts those it drew
+
+    def result_drawn(self) -> None:
+        """The tab has drawn the last result: the next one may go out (any thread)."""
+        self._drawn.set()
 
     def run(self) -> None:
         try:
@@ -36,17 +49,21 @@ class LiveWorker(StoppableWorker):
         except SourceError as exc:
             self.failed.emit(str(exc))
             return
+        if self.stop_requested:  # opening a camera takes seconds; the user may have moved on
+            source.close()
+            return
         try:
-            analyzer = self.engine.get()
+            self.engine.get()
         except Exception as exc:
             source.close()
             self.failed.emit(f"Cannot start the emotion pipeline: {exc}")
             return
         self.started_source.emit(source.description)
-        self._loop(source, analyzer)
+        self._loop(source)
 
-    def _loop(self, source: FrameSource, analyzer) -> None:
+    def _loop(self, source: FrameSource) -> None:
         grabber = LatestFrameGrabber(source, realtime=True).start()
+        last_frame, stalled = time.monotonic(), False
         try:
             while not self._stop.is_set():
                 frame = grabber.next_frame(timeout=0.2)
@@ -57,14 +74,29 @@ class LiveWorker(StoppableWorker):
                         else:
                             self.finished_source.emit(f"{source.description}: end reached")
                         return
+                    if source.is_live and not stalled and time.monotonic() - last_frame > self.stall_s:
+                        stalled = True
+                        self.stalled.emit(f"{source.description}: no frame for {self.stall_s:.0f} s")
                     continue
+                last_frame, stalled = time.monotonic(), False
                 if self.mirror:
                     frame.image = cv2.flip(frame.image, 1)
                 try:
-                    result = self.engine.get().analyze(frame)
+                    result = self.engine.analyze(frame)
                 except Exception as exc:
                     self.failed.emit(f"Analysis failed: {exc}")
                     return
+                if not self._wait_until_drawn():
+                    return
+                self.emitted += 1
                 self.result_ready.emit(frame.image, result)
         finally:
-            grabber.stop()
+            grabber.stop()  # the grabber's own thread releases the source
+
+    def _wait_until_drawn(self) -> bool:
+        """Block until the previous result is drawn; False when asked to stop meanwhile."""
+        while not self._drawn.wait(0.1):
+            if self._stop.is_set():
+                return False
+        self._drawn.clear()
+        return not self._stop.is_set()

@@ -33,6 +33,8 @@ class ReportView(QGroupBox):
     def show_report(self, report: dict | None) -> None:
         if not report:
             self.summary.setText("–")
+            self.per_class.clearContents()
+            self.confusion.clearContents()
             return
         self.summary.setText(f"accuracy {report['accuracy']:.1%} on {report['n']} images")
         for i, name in enumerate(CLASS_NAMES):

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 from PySide6.QtCore import QThread
 
+_run_ids = itertools.count(1)
+
 
 class StoppableWorker(QThread):
-    """``request_stop`` asks the loop to end; ``stop`` asks and waits for it."""
+    """A worker thread with a stop flag; ``run_id`` tags its run.
 
-    stop_timeout_ms = 10000
+    Workers are never parented to a widget: a widget destroyed while its worker
+    still runs would delete a running thread (Qt aborts). ``ui/runs.py`` keeps
+    them alive until they finish.
+    """
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    def __init__(self):
+        super().__init__()
         self._stop = threading.Event()
+        self.run_id = next(_run_ids)
 
     def request_stop(self) -> None:
         self._stop.set()
 
-    def stop(self, timeout_ms: int | None = None) -> bool:
-        """True when the thread has finished within the timeout."""
-        self._stop.set()
-        return self.wait(self.stop_timeout_ms if timeout_ms is None else timeout_ms)
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()

@@ -31,7 +31,9 @@ from fer_desktop import model_store
 from fer_desktop.classifier import ModelLoadError
 from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no
+from fer_desktop.ui.model_loader import ModelLoadWorker
 from fer_desktop.ui.report_view import ReportView
+from fer_desktop.ui.runs import WorkerSlot
 from fer_desktop.ui.train_plots import TrainingPlots
 from fer_desktop.ui.train_worker import TrainWorker
 from training.architectures import ARCHITECTURES
@@ -42,6 +44,8 @@ TINY_CLASS = 20  # fewer images than this in a class earns a warning
 
 class TrainTab(QWidget):
     model_changed = Signal(str)  # path of the model now active in Live and Label
+    model_loading = Signal(str)  # path of a model being loaded to replace the active one
+    model_refused = Signal(str)  # why; the current model stays active
     training_done = Signal(dict)  # the new model's card
     training_failed = Signal(str)
     device_found = Signal(str)
@@ -50,7 +54,8 @@ class TrainTab(QWidget):
     def __init__(self, engine: AnalyzerEngine, parent=None):
         super().__init__(parent)
         self.engine = engine
-        self.worker: TrainWorker | None = None
+        self.runs = WorkerSlot()  # training
+        self.model_runs = WorkerSlot()  # model loading
         self.last_card: dict | None = None
         self.last_model: Path | None = None
         self._epoch_times: list[float] = []
@@ -232,8 +237,12 @@ class TrainTab(QWidget):
             config.arch = self.arch.currentText()
         return config
 
+    @property
+    def worker(self) -> TrainWorker | None:
+        return self.runs.current
+
     def start(self) -> None:
-        if self.worker is not None and self.worker.isRunning():
+        if self.runs.is_running():
             return
         if not self.data_edit.text().strip():
             self.status.setText("Choose a dataset first.")
@@ -243,39 +252,44 @@ class TrainTab(QWidget):
         self.plots.clear()
         self.new_report.show_report(None)
         self.old_report.show_report(None)
+        self.epoch_progress.setValue(0)
+        self.time_left.setText("")
         self.use_button.setEnabled(False)
         self._epoch_times = []
         self._epoch_started = time.monotonic()
-        worker = TrainWorker(config, self.engine.model_path, self)
-        worker.signals.epoch_ended.connect(self._on_epoch)
-        worker.signals.batch_progress.connect(self._on_batch)
-        worker.signals.warning.connect(self._warn)
-        worker.data_ready.connect(
-            lambda c: self.status.setText(
-                f"Training on {sum(c['train'].values())} images, validating on {sum(c['val'].values())}…"
-            )
+        self._total_epochs = config.epochs
+        worker = TrainWorker(config, self.engine.model_path)
+        self.runs.start(
+            worker,
+            {
+                worker.signals.epoch_ended: self._on_epoch,
+                worker.signals.batch_progress: self._on_batch,
+                worker.signals.warning: self._warn,
+                worker.data_ready: self._on_data_ready,
+                worker.finished_training: self._on_finished,
+                worker.failed: self._on_failed,
+                worker.finished: self._on_thread_done,
+            },
         )
-        worker.finished_training.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(self._on_thread_done)
-        self.worker = worker
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText("Loading the dataset…")
-        self._total_epochs = config.epochs
-        worker.start()
 
     def stop(self) -> None:
         """Stop after the current batch; the best model so far is kept."""
-        if self.worker is not None:
-            self.worker.request_stop()
+        if self.runs.current is not None:
+            self.runs.request_stop()
             self.stop_button.setEnabled(False)
             self.status.setText("Stopping after this batch; keeping the best model so far…")
 
     def shutdown(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker = None
+        """Closing: ask the runs to stop and leave them to end on their own (never waited for here)."""
+        self.runs.discard()
+        self.model_runs.discard()
+
+    def _on_data_ready(self, counts: dict) -> None:
+        train, val = sum(counts["train"].values()), sum(counts["val"].values())
+        self.status.setText(f"Training on {train} images, validating on {val}…")
 
     def _on_batch(self, step: int, steps: int, per_step: float) -> None:
         self.epoch_progress.setMaximum(steps)
@@ -343,14 +357,22 @@ class TrainTab(QWidget):
         except OSError:
             self.card_view.setPlainText(f"{stored.path}\n(no model card)")
 
-    def use_model(self, path: str | Path) -> bool:
-        """Switch Live and Label to ``path`` now; a model that fails to load is refused."""
-        try:
-            self.engine.use_model(path)
-        except ModelLoadError as exc:
-            self.status.setText(f"⚠ Model refused: {exc}. The current model stays active.")
-            self.message.emit(str(exc))
-            return False
+    def use_model(self, path: str | Path) -> None:
+        """Switch Live and Label to ``path``: loaded on a worker thread, swapped in between two frames.
+
+        ``model_changed`` follows, or ``model_refused`` (the current model stays active).
+        """
+        self.status.setText(f"Loading model {path}…")
+        for button in (self.use_button, self.restore_button):
+            button.setEnabled(False)
+        worker = ModelLoadWorker(self.engine, path)
+        self.model_runs.start(
+            worker, {worker.loaded: self._on_model_loaded, worker.refused: self._on_model_refused}
+        )
+        self.model_loading.emit(str(path))
+
+    def _on_model_loaded(self, path: str) -> None:
+        self._model_load_ended()
         try:
             model_store.set_active_model(path)
             remembered = ""
@@ -358,8 +380,17 @@ class TrainTab(QWidget):
             remembered = f" (for this session only: the choice could not be saved, {exc.strerror or exc})"
         self.refresh_models()
         self.status.setText(f"Now using {path}{remembered}")
-        self.model_changed.emit(str(path))
-        return True
+        self.model_changed.emit(path)
+
+    def _on_model_refused(self, text: str) -> None:
+        self._model_load_ended()
+        self.status.setText(f"⚠ Model refused: {text}. The current model stays active.")
+        self.message.emit(text)
+        self.model_refused.emit(text)
+
+    def _model_load_ended(self) -> None:
+        self.restore_button.setEnabled(True)
+        self.use_button.setEnabled(self.last_model is not None)
 
     def use_new_model(self) -> None:
         if self.last_model is not None and self._confirm_switch(self.last_card):

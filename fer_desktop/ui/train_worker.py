@@ -46,10 +46,8 @@ class TrainWorker(StoppableWorker):
     finished_training = Signal(dict)  # the model card
     failed = Signal(str)
 
-    stop_timeout_ms = 30000  # validation of the current epoch may still run
-
-    def __init__(self, config: TrainConfig, compare_with: Path | None, parent=None):
-        super().__init__(parent)
+    def __init__(self, config: TrainConfig, compare_with: Path | None):
+        super().__init__()
         self.config = config
         self.compare_with = compare_with
         self.signals = TrainSignals()
@@ -64,7 +62,11 @@ class TrainWorker(StoppableWorker):
 
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
-            data = prepare_data(self.config)
+            if not self.stop_requested:
+                data = prepare_data(self.config)  # polls no stop flag: seconds to minutes
+            if self.stop_requested:
+                self.failed.emit("Stopped before the first epoch: no model was trained.")
+                return
             self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
             steps = int(np.ceil(len(data.train) / self.config.batch_size))
             callback = progress_callback(self.signals, steps)
