@@ -63,7 +63,7 @@ class TrainWorker(StoppableWorker):
 
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
-            data = prepare_data(self.config)
+            data = prepare_data(self.config, on_warning=self.signals.warning.emit)
             self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
             steps = int(np.ceil(len(data.train) / self.config.batch_size))
             callback = progress_callback(self.signals, steps)
