@@ -85,6 +85,7 @@ def main() -> int:
     parser.add_argument("--layers", choices=["all", "bn_head"])
     parser.add_argument("--distill", type=float, help="weight of the distillation term")
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--mix", type=float, help="share of the fine-tuned weights kept")
     parser.add_argument("--bn-train", action="store_true", help="let batch-norm statistics adapt")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -95,8 +96,9 @@ def main() -> int:
     from training.personalize import PersonalizeSettings, accuracy, personalize_model
 
     settings = PersonalizeSettings()
-    for name, value in (("steps", args.steps), ("learning_rate", args.lr), ("layers", args.layers),
-                        ("distill_weight", args.distill), ("batch_size", args.batch_size)):  # fmt: skip
+    overrides = {"steps": args.steps, "learning_rate": args.lr, "layers": args.layers,
+                 "distill_weight": args.distill, "batch_size": args.batch_size, "mix": args.mix}  # fmt: skip
+    for name, value in overrides.items():
         if value is not None:
             setattr(settings, name, value)
     settings.freeze_bn_stats = not args.bn_train
