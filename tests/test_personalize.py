@@ -161,3 +161,14 @@ def _sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_benchmark_groups_sfew_frames_by_film():
+    from bench.bench_personalize import film_of
+
+    assert film_of("AlexEmma_000225840_00000024.png") == "AlexEmma"
+    assert film_of("HarryPotter_Deathly_Hallows_1_000046280_00000017.png") == "HarryPotter_Deathly_Hallows_1"
+    assert film_of("OceansThirteen-010619400_00000087.png") == "OceansThirteen"
+    assert film_of("IAmSam_013827920__00000055.png") == "IAmSam"
+    assert film_of("50_50_001805320_00000009.png") == "50_50"
+    assert film_of("notes.txt") is None
