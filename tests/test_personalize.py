@@ -128,7 +128,8 @@ def test_one_emotion_corrects_the_face_and_forgetting_stays_bounded(face_crop, m
 
     Other people: the 100 face crops of scikit-image's LFW sample, unlabelled for
     emotion, so the base model's own confident answers are the reference.  (A
-    plain fine-tune, without distillation and the halfway mix, keeps 7% of them.)
+    plain fine-tune, without distillation and the halfway mix, at learning rate 1e-3 for
+    60 steps, kept 7% of them.)
     """
     from skimage import data
 
