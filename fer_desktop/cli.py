@@ -133,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep training images that also appear in validation/test (not recommended)",
     )
 
+    personal = sub.add_parser(
+        "personalize", help="fine-tune a model to one person's face from DIR/<emotion>/ photos"
+    )
+    personal.add_argument("path", metavar="DIR", help="DIR/<emotion>/… photos of one person (any emotions)")
+    personal.add_argument("--out", required=True, metavar="MODEL.keras", help="personalised model to write")
+    personal.add_argument("--base", help="model to start from (default: the active model)")
+    personal.add_argument("--no-detect", action="store_true", help="every image is already a face crop")
+    personal.add_argument("--steps", type=int, default=30, help="fine-tuning steps (default 30)")
+    personal.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
+    personal.add_argument(
+        "--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)"
+    )
+
     ev = sub.add_parser("eval", help="evaluate a model on a dataset split")
     ev.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
     ev.add_argument(
@@ -159,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("GLOG_minloglevel", "2")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    handlers = {None: run_gui, "video": run_video, "label": run_label, "train": run_train, "eval": run_eval}
+    handlers = {None: run_gui, "video": run_video, "label": run_label, "train": run_train, "eval": run_eval,
+                "personalize": run_personalize}  # fmt: skip
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -390,3 +404,51 @@ def _detect_faces(data: str, split: str, margin: float, on_error: str):
         found = detect_labelled_faces(data, split, detector, margin, on_error, on_progress)
     progress.finish(found.photos)
     return found
+
+
+def run_personalize(args: argparse.Namespace) -> int:
+    from fer_desktop.classifier import ModelLoadError
+    from fer_desktop.model_store import active_model_path
+    from fer_desktop.personalize import PersonalizeError, personalize_folder
+    from fer_desktop.progress import Progress
+
+    started = time.monotonic()
+    photos = Progress(0, unit="photo")
+    steps = Progress(args.steps, unit="step")
+
+    def on_photo(done: int, total: int) -> None:
+        photos.total = total
+        photos.update(done, force=done == total)
+
+    def on_step(done: int, total: int, _loss: float) -> None:
+        steps.update(done, force=done == total)
+
+    from training.personalize import PersonalizeSettings
+
+    try:
+        card = personalize_folder(
+            args.path,
+            args.out,
+            args.base or active_model_path(),
+            detect=not args.no_detect,
+            margin=args.margin,
+            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
+            on_photo=on_photo,
+            on_step=on_step,
+            log=lambda msg: print(f"\n{msg}", file=sys.stderr),
+        )
+    except (PersonalizeError, ModelLoadError, FloatingPointError, RuntimeError) as exc:
+        print(file=sys.stderr)
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc}")
+    print(file=sys.stderr)
+    held = card.get("held_out")
+    if held:
+        print(
+            f"held-out photos ({held['n']}): accuracy {held['accuracy_before']:.1%} before, "
+            f"{held['accuracy_after']:.1%} after",
+            file=sys.stderr,
+        )
+    print(f"personalised model written to {args.out} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0

@@ -1,9 +1,11 @@
-"""Screenshots of the running app for docs/, taken on a real X server (Xvfb).
+"""Screenshots of the running app for docs/, taken on a real X server (Xvfb), or offscreen.
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py live \
         docs/screenshot-live.png
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py train \
         docs/screenshot-train.png --data ../shared/data/fer2013
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py calibrate \
+        docs/screenshot-calibrate.png
 
 ``live`` plays a video of a real face (scikit-image's astronaut); ``train``
 fine-tunes the current model for a few epochs on a small sample of the given
@@ -13,6 +15,7 @@ FER2013 folder (copied to a temporary class-folder tree, never into the repo).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +29,10 @@ from bench.make_inputs import write_face_video
 def grab(window, out: str) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    QGuiApplication.primaryScreen().grabWindow(window.winId()).save(out)
+    if QGuiApplication.platformName() == "offscreen":  # no X server: render the widgets themselves
+        window.grab().save(out)
+    else:
+        QGuiApplication.primaryScreen().grabWindow(window.winId()).save(out)
     print(f"saved {out}")
 
 
@@ -42,6 +48,26 @@ def shoot_live(window, tmp: Path, out: str, args) -> None:
             window.close()
 
     tab.result_shown.connect(on_result)
+    tab.start(str(video))
+
+
+def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
+    """Capture a few "happy" crops of the video's face, fine-tune on them, grab the result."""
+    from PySide6.QtCore import QTimer
+
+    video = write_face_video(tmp / "face.avi", seconds=20, faces=1)
+    tab = window.live_tab
+    panel = tab.calibration
+    panel.emotion_buttons.button(3).click()  # happy
+    panel.enabled_box.setChecked(True)
+
+    def on_capture(_path: str) -> None:
+        if panel.store.total() == 8:
+            panel.fine_tune()
+
+    panel.captured.connect(on_capture)
+    panel.finished.connect(lambda _card: QTimer.singleShot(500, lambda: (grab(window, out), window.close())))
+    panel.message.connect(print)
     tab.start(str(video))
 
 
@@ -77,7 +103,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("which", choices=["live", "train"])
+    parser.add_argument("which", choices=["live", "train", "calibrate"])
     parser.add_argument("out")
     parser.add_argument("--data", default="../shared/data/fer2013")
     parser.add_argument("--per-class", type=int, default=60)
@@ -93,12 +119,15 @@ def main() -> int:
     from fer_desktop.ui.runs import wait_for_workers
 
     with tempfile.TemporaryDirectory() as tmp:
+        if args.which == "calibrate":  # its photos and model go to a throw-away user folder
+            os.environ["FER_DESKTOP_DATA_DIR"] = str(Path(tmp) / "user")
         app = QApplication.instance() or QApplication([])
         engine = AnalyzerEngine(active_model_path())
         window = MainWindow(engine, source="0")
         window.resize(1280, 780)
         window.show()
-        {"live": shoot_live, "train": shoot_train}[args.which](window, Path(tmp), args.out, args)
+        shoot = {"live": shoot_live, "train": shoot_train, "calibrate": shoot_calibrate}[args.which]
+        shoot(window, Path(tmp), args.out, args)
         QTimer.singleShot(600000, window.close)
         app.exec()
         wait_for_workers(60)  # the window's runs were asked to stop when it closed

@@ -108,13 +108,19 @@ class LabeledImages:
         )
 
 
-def check_usable(data: LabeledImages, what: str) -> None:
-    """Refuse, before any training starts, data that can't train a 7-class model."""
+def check_usable(data: LabeledImages, what: str, allow_missing: bool = False) -> list[str]:
+    """Refuse, before any training starts, data that can't train a 7-class model.
+
+    Training from scratch needs every class.  Fine-tuning a model that already
+    knows all seven (``allow_missing``) can do with a few: a folder of exported
+    corrections rarely holds every emotion.  Returns the classes without images.
+    """
     if len(data) == 0:
         raise DatasetError(f"{what}: no usable images found")
     missing = [name for name, n in data.class_counts().items() if n == 0]
-    if missing:
+    if missing and not allow_missing:
         raise DatasetError(f"{what}: no images for class(es) {', '.join(missing)}")
+    return missing
 
 
 @contextlib.contextmanager

@@ -97,7 +97,7 @@ def stratified_split(data: LabeledImages, fraction: float, seed: int) -> tuple[L
     return data.subset(np.flatnonzero(~mask)), data.subset(np.flatnonzero(mask))
 
 
-def prepare_data(config: TrainConfig) -> PreparedData:
+def prepare_data(config: TrainConfig, on_warning: Callable[[str], None] | None = None) -> PreparedData:
     """Load train/validation/test splits from any supported layout.
 
     FER2013 (folders or csv) uses its own protocol: Training to fit,
@@ -135,10 +135,22 @@ def prepare_data(config: TrainConfig) -> PreparedData:
         train, removed = remove_overlap(train, val, *tests.values())
         if removed:
             log.info("removed %d training images that also appear in validation/test", removed)
-    datasets.check_usable(train, f"{config.data} (training split)")
+    missing = datasets.check_usable(train, f"{config.data} (training split)", allow_missing=bool(config.init))
+    if missing:
+        _warn(
+            f"{config.data}: no training images for {', '.join(missing)}; fine-tuning "
+            f"{Path(config.init).name} without them (it may predict them less often afterwards)",
+            on_warning,
+        )
     if len(val) == 0:
         raise DatasetError(f"{config.data}: no validation images")
     return PreparedData(train, val, tests, str(config.data), splits, removed)
+
+
+def _warn(message: str, on_warning: Callable[[str], None] | None) -> None:
+    log.warning("%s", message)
+    if on_warning is not None:
+        on_warning(message)
 
 
 def _with_label_source(train: LabeledImages, config: TrainConfig) -> LabeledImages:
@@ -285,7 +297,7 @@ def train(
     if config.init:
         check_model_file(config.init)  # before minutes of dataset loading
     init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
-    data = data if data is not None else prepare_data(config)
+    data = data if data is not None else prepare_data(config, on_warning)
     log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)

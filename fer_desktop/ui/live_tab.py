@@ -25,6 +25,7 @@ from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.overlay import draw_results
 from fer_desktop.paths import snapshots_dir
 from fer_desktop.snapshots import save_snapshot
+from fer_desktop.ui.calibration_panel import CalibrationPanel
 from fer_desktop.ui.frame_view import FrameView
 from fer_desktop.ui.live_worker import LiveWorker
 from fer_desktop.ui.probability_panel import ProbabilityPanel
@@ -99,6 +100,9 @@ class LiveTab(QWidget):
         for label in labels:
             side.addWidget(label)
         side.addStretch(1)
+        self.calibration = CalibrationPanel(self.engine, shortcut_host=self)
+        self.calibration.message.connect(self.message)
+        side.addWidget(self.calibration)
         body = QHBoxLayout()
         body.addWidget(self.view, 1)
         body.addLayout(side)
@@ -219,6 +223,7 @@ class LiveTab(QWidget):
         else:
             self.panel.setTitle("No face")
             self.panel.clear()
+        self.calibration.offer(image, selected.box if selected is not None else None)
         self.faces_label.setText(f"Faces {len(result.faces)}")
         if len(self._arrivals) > 1:
             fps = (len(self._arrivals) - 1) / max(self._arrivals[-1] - self._arrivals[0], 1e-6)
@@ -277,6 +282,7 @@ class LiveTab(QWidget):
 
     def shutdown(self) -> None:
         self.stop()
+        self.calibration.shutdown()
 
 
 def model_name(path: str | Path) -> str:

@@ -26,6 +26,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.label_tab, "Label")
         self.tabs.addTab(self.train_tab, "Train")
         self.setCentralWidget(self.tabs)
+        self.live_tab.calibration.use_requested.connect(self.train_tab.use_model)
+        self.live_tab.calibration.finished.connect(lambda _card: self.train_tab.refresh_models())
         for tab in (self.live_tab, self.label_tab, self.train_tab):
             tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.train_tab.model_loading.connect(self.live_tab.show_model_loading)

@@ -63,7 +63,9 @@ class TrainWorker(StoppableWorker):
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
             if not self.stop_requested:
-                data = prepare_data(self.config)  # polls no stop flag: seconds to minutes
+                data = prepare_data(
+                    self.config, on_warning=self.signals.warning.emit
+                )  # polls no stop flag: seconds to minutes
             if self.stop_requested:
                 self.failed.emit("Stopped before the first epoch: no model was trained.")
                 return

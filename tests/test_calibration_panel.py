@@ -1,0 +1,81 @@
+"""Calibration in the Live tab under pytest-qt, on a video the test writes: capture, delete, tune, use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.ui.main_window import MainWindow
+from tests.conftest import write_video
+
+
+@pytest.fixture
+def own_engine(model_path):
+    """A private engine: "Use this model" must not change the session's shared one."""
+    engine = AnalyzerEngine(model_path)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def changing_face_video(tmp_path, one_face_frame) -> Path:
+    """Four seconds of one face whose light changes, so captures are not near-duplicates."""
+    frames = [np.clip(one_face_frame.astype(np.int16) + (i % 8) * 10 - 35, 0, 255).astype(np.uint8)
+              for i in range(120)]  # fmt: skip
+    return write_video(tmp_path / "me.avi", frames)
+
+
+def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video):
+    from training.personalize import PersonalizeSettings
+
+    win = MainWindow(own_engine, source=str(changing_face_video))
+    qtbot.addWidget(win)
+    with qtbot.waitExposed(win):
+        win.show()
+    live = win.live_tab
+    panel = live.calibration
+    user_dir = Path(os.environ["FER_DESKTOP_DATA_DIR"])
+    assert panel.store.root == user_dir / "calibration" and str(panel.store.root) in panel.notice.text()
+    assert not panel.tune_button.isEnabled()
+
+    live.mirror_box.setFocus()
+    qtbot.keyClick(live.mirror_box, "7")  # neutral
+    assert panel.emotion() == "neutral"
+    panel.enabled_box.setChecked(True)
+    live.start()
+    qtbot.waitUntil(lambda: panel.store.total() >= 4, timeout=60000)
+    live.stop()
+    photos = panel.store.photos("neutral")
+    assert panel.thumbs.count() == len(photos) and "neutral" in panel.counts_label.text()
+
+    panel.thumbs.item(0).setSelected(True)
+    panel.delete_button.click()
+    assert panel.store.photos("neutral") == photos[1:] and not photos[0].exists()
+    assert panel.thumbs.count() == len(photos) - 1
+
+    panel.settings = PersonalizeSettings(steps=3)
+    with qtbot.waitSignal(panel.finished, timeout=180000) as blocker:
+        panel.tune_button.click()
+    card = blocker.args[0]
+    new_model = Path(card["path"])
+    assert user_dir / "models" in new_model.parents and new_model.is_file()
+    assert card["photos"]["per_emotion"] == {"neutral": len(photos) - 1} and card["photos"]["detect"] is False
+    assert panel.use_button.isEnabled() and panel.result_label.text()
+    qtbot.waitUntil(lambda: not panel.runs.is_running(), timeout=30000)
+
+    with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
+        panel.use_button.click()
+    assert own_engine.model_path == new_model
+    from fer_desktop.model_store import active_model_path
+
+    assert active_model_path() == new_model.resolve()
+    assert any(new_model.parent.name in win.train_tab.models.item(i).text()
+               for i in range(win.train_tab.models.count()))  # fmt: skip
+
+    panel.delete_all_button.click()
+    assert panel.store.total() == 0 and not panel.store.root.exists() and panel.thumbs.count() == 0
+    win.close()

@@ -1,0 +1,175 @@
+"""``fer-desktop personalize`` and ``training.personalize`` on photos and faces the tests make."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import canvas_with_faces
+from training.labels import CLASS_INDEX
+
+
+def photo(face: np.ndarray, shift: int, brightness: int = 0) -> np.ndarray:
+    """A 640x480 photo of ``face``, moved and lit a little differently each time."""
+    frame = canvas_with_faces(face, [(200 + shift, 100)], size=200).astype(np.int16) + brightness
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def photo_tree(root: Path, face: np.ndarray, per_emotion: dict[str, int]) -> Path:
+    for emotion, n in per_emotion.items():
+        (root / emotion).mkdir(parents=True)
+        for i in range(n):
+            cv2.imwrite(str(root / emotion / f"{i}.jpg"), photo(face, 15 * i, 8 * (i % 3)))
+    return root
+
+
+def run_cli(*args: str) -> int:
+    from fer_desktop.cli import main
+
+    return main(["personalize", *map(str, args)])
+
+
+def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_crop, model_path, capsys):
+    root = photo_tree(tmp_path / "me", face_crop, {"happy": 8, "neutral": 5})
+    (root / "happy" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    (root / "neutral" / "empty.png").write_bytes(b"")
+    out = tmp_path / "models" / "me.keras"
+    assert run_cli(root, "--out", out, "--steps", "4") == 0
+    err = capsys.readouterr().err
+    assert "15 photos: 13 faces (happy 8, neutral 5), 0 without a face, 2 unreadable" in err
+    assert "step [####################] 4/4" in err and "held-out photos (3)" in err
+
+    card = json.loads(out.with_name("me.card.json").read_text())
+    assert card["base"] == {"path": str(model_path), "sha256": _sha256(model_path)}
+    assert card["photos"]["per_emotion"] == {"happy": 8, "neutral": 5}
+    assert card["photos"]["held_out"] == {"happy": 2, "neutral": 1}
+    assert sorted(u["path"] for u in card["photos"]["unreadable"]) == [
+        "happy/broken.jpg",
+        "neutral/empty.png",
+    ]
+    assert card["settings"]["steps"] == 4 and card["settings"]["learning_rate"] == 1e-4
+    assert card["held_out"]["n"] == 3 and 0.0 <= card["held_out"]["accuracy_after"] <= 1.0
+    assert card["training"]["steps_run"] == 4
+    assert "Held-out photos of the set (3" in out.with_name("me.card.md").read_text()
+
+    # An ordinary model: its TFLite copy is current, and `label --model` uses it.
+    from fer_desktop.classifier import open_classifier
+
+    classifier = open_classifier(out)
+    assert classifier.runtime == "tflite"
+    classifier.close()
+    from fer_desktop.cli import main
+
+    csv_out = tmp_path / "labels.csv"
+    assert main(["label", str(root), "--out", str(csv_out), "--model", str(out)]) == 0
+    assert csv_out.read_text().count(",ok,") == 13
+
+
+def test_one_emotion_of_face_crops_with_no_detect(tmp_path, face_crop, capsys):
+    root = tmp_path / "crops"
+    (root / "neutral").mkdir(parents=True)
+    for i in range(2):
+        cv2.imwrite(str(root / "neutral" / f"{i}.png"), np.roll(face_crop, 6 * i, axis=1))
+    out = tmp_path / "mine.keras"
+    assert run_cli(root, "--out", out, "--no-detect", "--steps", "2") == 0
+    card = json.loads(out.with_name("mine.card.json").read_text())
+    assert card["photos"]["per_emotion"] == {"neutral": 2} and card["photos"]["detect"] is False
+    assert card["held_out"] is None and "none" in out.with_name("mine.card.md").read_text()
+    assert out.with_suffix(".tflite").is_file()
+
+
+def test_no_face_in_any_photo_is_an_error(tmp_path, capsys):
+    root = tmp_path / "walls"
+    (root / "happy").mkdir(parents=True)
+    for i in range(2):
+        cv2.imwrite(str(root / "happy" / f"{i}.jpg"), np.full((240, 320, 3), 40 * i + 60, np.uint8))
+    assert run_cli(root, "--out", tmp_path / "x.keras") == 1
+    err = capsys.readouterr().err
+    assert "no face found in any of its 2 photos (2 without a face, 0 unreadable)" in err
+    assert not (tmp_path / "x.keras").exists()
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        (None, "no such folder"),
+        ([], "no emotion folders in it"),
+        (["happy/"], "the emotion folders hold no photos"),
+        (["happy/a.jpg", "smiling/b.jpg", "contempt/"], "unknown emotion folder(s): contempt, smiling"),
+    ],
+)
+def test_unusable_folders_are_clear_errors(tmp_path, capsys, layout, message):
+    root = tmp_path / "dir"
+    for entry in layout if layout is not None else []:
+        path = root / entry
+        if entry.endswith("/"):
+            path.mkdir(parents=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"x")
+    if layout == []:
+        root.mkdir()
+    assert run_cli(root, "--out", tmp_path / "x.keras") == 1
+    assert message in capsys.readouterr().err
+
+
+def test_output_must_be_a_keras_file(tmp_path, face_crop, capsys):
+    root = photo_tree(tmp_path / "me", face_crop, {"happy": 1})
+    assert run_cli(root, "--out", tmp_path / "me.h5") == 1
+    assert "must be a .keras file" in capsys.readouterr().err
+
+
+def test_one_emotion_corrects_the_face_and_forgetting_stays_bounded(face_crop, model_path):
+    """Told "this smiling face is my neutral", the model learns it; other faces keep their answers.
+
+    Other people: the 100 face crops of scikit-image's LFW sample, unlabelled for
+    emotion, so the base model's own confident answers are the reference.  (A
+    plain fine-tune, without distillation and the halfway mix, at learning rate 1e-3 for
+    60 steps, kept 7% of them.)
+    """
+    from skimage import data
+
+    from training.evaluate import predict_probs
+    from training.model import load_model
+    from training.personalize import personalize_model
+    from training.preprocess import batch_to_model_input, to_model_input
+
+    others = batch_to_model_input([(f * 255).astype(np.uint8) for f in data.lfw_subset()[:100]])
+    mine = np.stack([to_model_input(np.roll(face_crop, s, axis=1)) for s in (-8, 0, 8)])
+    held_out = to_model_input(cv2.convertScaleAbs(face_crop, alpha=0.9, beta=10))[None]
+    neutral = CLASS_INDEX["neutral"]
+    base = load_model(model_path)
+    tuned = personalize_model(base, mine, np.full(3, neutral)).model
+
+    gain = predict_probs(tuned, held_out)[0, neutral] - predict_probs(base, held_out)[0, neutral]
+    base_probs = predict_probs(base, others)
+    before, after = base_probs.argmax(1), predict_probs(tuned, others).argmax(1)
+    confident = base_probs.max(1) >= 0.5
+    kept = float(np.mean((before == after)[confident]))
+    neutral_share_gain = float(np.mean(after == neutral) - np.mean(before == neutral))
+    print(f"neutral +{gain:.2f} on the held-out photo; {kept:.0%} of {confident.sum()} confident "
+          f"answers kept; neutral share {neutral_share_gain:+.0%}")  # fmt: skip
+    assert gain >= 0.10
+    assert confident.sum() >= 30 and kept >= 0.9
+    assert neutral_share_gain <= 0.2
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_benchmark_groups_sfew_frames_by_film():
+    from bench.bench_personalize import film_of
+
+    assert film_of("AlexEmma_000225840_00000024.png") == "AlexEmma"
+    assert film_of("HarryPotter_Deathly_Hallows_1_000046280_00000017.png") == "HarryPotter_Deathly_Hallows_1"
+    assert film_of("OceansThirteen-010619400_00000087.png") == "OceansThirteen"
+    assert film_of("IAmSam_013827920__00000055.png") == "IAmSam"
+    assert film_of("50_50_001805320_00000009.png") == "50_50"
+    assert film_of("notes.txt") is None
