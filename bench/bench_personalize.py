@@ -40,12 +40,12 @@ def film_of(file_name: str) -> str | None:
 
 def load_faces(root: Path, detect: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Crops, labels and film names of every image whose face is found."""
-    from fer_desktop.faces import DEFAULT_MARGIN, FaceDetector
+    from fer_desktop.faces import CROP_MARGIN, FaceDetector
     from fer_desktop.personalize import collect_photos
 
     detector = FaceDetector() if detect else None
     try:
-        photos = collect_photos(root, detector, DEFAULT_MARGIN)
+        photos = collect_photos(root, detector, CROP_MARGIN)
     finally:
         if detector is not None:
             detector.close()

@@ -16,6 +16,7 @@ from fer_desktop.faces import Box, FaceDetector, crop_face
 from fer_desktop.sources import Frame
 from fer_desktop.tracking import FaceTracker
 from training.labels import CLASS_NAMES
+from training.preprocess import CROP_MARGIN
 
 
 @dataclass
@@ -51,7 +52,7 @@ class FrameAnalyzer:
         detector: FaceDetector,
         classifier: EmotionClassifier,
         tracker: FaceTracker | None = None,
-        margin: float = 0.2,
+        margin: float = CROP_MARGIN,
     ):
         self.detector = detector
         self.classifier = classifier

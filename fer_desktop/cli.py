@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 
 from fer_desktop import __version__
+from fer_desktop.tracking import DEFAULT_SMOOTHING
 from fer_desktop.write_errors import describe_write_error
 from training.architectures import ARCHITECTURES
+from training.preprocess import CROP_MARGIN
 
 # A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
 # only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
@@ -46,10 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument(
         "--smoothing",
         type=float,
-        default=0.6,
-        help="weight of past frames in each face's probabilities, 0..0.99 (default 0.6; 0 = raw)",
+        default=DEFAULT_SMOOTHING,
+        help=f"weight of past frames in each face's probabilities, 0..0.99 "
+        f"(default {DEFAULT_SMOOTHING}; 0 = raw)",
     )
-    video.add_argument("--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)")
+    video.add_argument(
+        "--margin",
+        type=float,
+        default=CROP_MARGIN,
+        help=f"crop margin around each face (default {CROP_MARGIN})",
+    )
 
     label = sub.add_parser("label", help="label every face in a folder of photos")
     label.add_argument("path", help="folder of photos (walked recursively; photos are never modified)")
@@ -62,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     label.add_argument("--no-detect", action="store_true", help="every image is already a face crop")
     label.add_argument("--model", dest="sub_model", help="emotion model (.keras)")
-    label.add_argument("--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)")
+    label.add_argument(
+        "--margin",
+        type=float,
+        default=CROP_MARGIN,
+        help=f"crop margin around each face (default {CROP_MARGIN})",
+    )
 
     train = sub.add_parser("train", help="train an emotion model")
     train.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
@@ -143,7 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     personal.add_argument("--steps", type=int, default=30, help="fine-tuning steps (default 30)")
     personal.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
     personal.add_argument(
-        "--margin", type=float, default=0.2, help="crop margin around each face (default 0.2)"
+        "--margin",
+        type=float,
+        default=CROP_MARGIN,
+        help=f"crop margin around each face (default {CROP_MARGIN})",
     )
 
     ev = sub.add_parser("eval", help="evaluate a model on a dataset split")
@@ -158,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="find and crop faces as `label` does (largest face per photo; no face = wrong)",
     )
-    ev.add_argument("--margin", type=float, default=0.2, help="crop margin with --detect (default 0.2)")
+    ev.add_argument(
+        "--margin", type=float, default=CROP_MARGIN, help=f"crop margin with --detect (default {CROP_MARGIN})"
+    )
     ev.add_argument("--model", dest="sub_model", help="model to evaluate (default: the shipped model)")
     ev.add_argument("--tta", action="store_true", help="also average with the mirrored image")
     ev.add_argument("--json", help="write the report as JSON here")

@@ -23,7 +23,7 @@ from fer_desktop.labelling import decoded_photos, find_faces
 from fer_desktop.photos import PhotoError
 from training.datasets import DatasetError, LabeledImages, OnError, labelled_files
 from training.labels import NUM_CLASSES
-from training.preprocess import INPUT_SHAPE, to_model_input
+from training.preprocess import CROP_MARGIN, INPUT_SHAPE, to_model_input
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def detect_labelled_faces(
     path: str | Path,
     split: str,
     detector: FaceDetector,
-    margin: float = 0.2,
+    margin: float = CROP_MARGIN,
     on_error: OnError = "raise",
     on_progress: Callable[[int, int], None] | None = None,
 ) -> DetectedFaces:

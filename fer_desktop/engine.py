@@ -25,10 +25,12 @@ from pathlib import Path
 from fer_desktop.analyzer import FrameAnalyzer, FrameResult
 from fer_desktop.classifier import EmotionClassifier
 from fer_desktop.sources import Frame
+from fer_desktop.tracking import DEFAULT_SMOOTHING
+from training.preprocess import CROP_MARGIN
 
 
 class AnalyzerEngine:
-    def __init__(self, model_path: Path, smoothing: float = 0.6, margin: float = 0.2):
+    def __init__(self, model_path: Path, smoothing: float = DEFAULT_SMOOTHING, margin: float = CROP_MARGIN):
         self.model_path = Path(model_path)
         self.smoothing = smoothing
         self.margin = margin

@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 
 from fer_desktop.paths import face_detector_model_path
+from training.preprocess import CROP_MARGIN
 
 # Share of the face box added on each side of a crop (see square_crop_box); the framing the model expects.
-DEFAULT_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class FaceDetector:
 
 
 def square_crop_box(
-    box: Box, image_shape: tuple[int, ...], margin: float = DEFAULT_MARGIN
+    box: Box, image_shape: tuple[int, ...], margin: float = CROP_MARGIN
 ) -> tuple[int, int, int, int]:
     """A square around ``box`` enlarged by ``margin`` per side, clamped at the image border.
 
@@ -107,6 +107,6 @@ def square_crop_box(
     return x0, y0, min(width, x0 + s), min(height, y0 + s)
 
 
-def crop_face(image: np.ndarray, box: Box, margin: float = DEFAULT_MARGIN) -> np.ndarray:
+def crop_face(image: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
     x0, y0, x1, y1 = square_crop_box(box, image.shape, margin)
     return image[y0:y1, x0:x1]

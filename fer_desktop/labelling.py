@@ -30,7 +30,7 @@ from fer_desktop.faces import Box, FaceDetector, crop_face
 from fer_desktop.photos import PhotoError, read_photo
 from training import atomic
 from training.labels import CLASS_NAMES
-from training.preprocess import INPUT_SIZE
+from training.preprocess import CROP_MARGIN, INPUT_SIZE
 
 LABEL_COLUMNS = [
     "path", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES,
@@ -117,7 +117,7 @@ class LabelRow:
 class PhotoLabeller:
     """Faces and emotions of one photo.  ``detector=None`` treats each image as a face crop."""
 
-    def __init__(self, classifier, detector: FaceDetector | None, margin: float = 0.2):
+    def __init__(self, classifier, detector: FaceDetector | None, margin: float = CROP_MARGIN):
         self.classifier = classifier
         self.detector = detector
         self.margin = margin
@@ -134,7 +134,7 @@ class PhotoLabeller:
 
 
 def find_faces(
-    image: np.ndarray, detector: FaceDetector | None, margin: float = 0.2
+    image: np.ndarray, detector: FaceDetector | None, margin: float = CROP_MARGIN
 ) -> tuple[list[Box], list[np.ndarray]]:
     """Face boxes and their crops, as ``label`` classifies them (``fer-desktop eval --detect`` too).
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from fer_desktop.faces import DEFAULT_MARGIN, FaceDetector, crop_face
+from fer_desktop.faces import CROP_MARGIN, FaceDetector, crop_face
 from fer_desktop.labelling import decoded_photos, list_files
 from fer_desktop.photos import PhotoError
 from training.labels import CLASS_NAMES, class_index
@@ -95,7 +95,7 @@ def largest_face(image: np.ndarray, detector: FaceDetector | None, margin: float
 def collect_photos(
     root: str | Path,
     detector: FaceDetector | None,
-    margin: float = DEFAULT_MARGIN,
+    margin: float = CROP_MARGIN,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> PersonalPhotos:
     """Every usable face under ``root/<emotion>/``; raises PersonalizeError when none is."""
@@ -137,7 +137,7 @@ def personalize_folder(
     base: str | Path,
     *,
     detect: bool = True,
-    margin: float = DEFAULT_MARGIN,
+    margin: float = CROP_MARGIN,
     settings=None,
     on_photo: Callable[[int, int], None] | None = None,
     on_step: Callable[[int, int, float], None] | None = None,

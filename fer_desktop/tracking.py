@@ -13,6 +13,10 @@ import numpy as np
 
 from fer_desktop.faces import Box
 
+# Weight of a face's past probabilities in the shown ones: the Live tab's slider starts here
+# and `fer-desktop video --smoothing` defaults to it.
+DEFAULT_SMOOTHING = 0.6
+
 
 @dataclass
 class Track:
@@ -31,7 +35,7 @@ class FaceTracker:
     probabilities, 0.9 averages over roughly the last ten frames.
     """
 
-    smoothing: float = 0.6
+    smoothing: float = DEFAULT_SMOOTHING
     min_iou: float = 0.3
     max_missed: int = 5
     _tracks: list[Track] = field(default_factory=list)

@@ -23,6 +23,7 @@ from training.card import hardware_description, write_card
 from training.datasets import DatasetError, LabeledImages
 from training.labels import CLASS_NAMES, NUM_CLASSES
 from training.model_file import ModelFileError, check_model_file
+from training.preprocess import preprocessing_record
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +400,7 @@ def train(
         "evaluation": evaluation,
         "baseline": baseline,
         "tflite": lite,
+        "preprocessing": preprocessing_record(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     write_card(model_path, card)

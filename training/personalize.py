@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from training.labels import CLASS_NAMES, NUM_CLASSES
+from training.preprocess import preprocessing_record
 
 LAYER_CHOICES = ("all", "bn_head")
 
@@ -257,6 +258,7 @@ def personalize_and_save(
         "path": str(out),
         "class_names": list(CLASS_NAMES),
         "input_shape": [int(d) for d in result.model.input_shape[1:]],
+        "preprocessing": preprocessing_record(),
         "architecture": result.model.name,
         "params": int(result.model.count_params()),
         "base": {"path": str(base_path), "sha256": base_sha},

@@ -15,6 +15,22 @@ import numpy as np
 INPUT_SIZE = 96
 INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 3)
 
+# How much of the face's surroundings a crop holds: the detector's box grows by this share of
+# its size on every side (``fer_desktop.faces.crop_face``).  FER2013 frames faces loosely
+# (forehead and chin included) while BlazeFace's boxes are tight, so the margin is part of
+# the model contract: every model card records the margin its model expects.
+CROP_MARGIN = 0.2
+
+
+def preprocessing_record() -> dict:
+    """What a model expects of its input, for its card: inference must feed it the same."""
+    return {
+        "input_size": INPUT_SIZE,
+        "crop_margin": CROP_MARGIN,
+        "colour": "grey, repeated in 3 channels",
+        "non_square_crops": "padded by repeating the border",
+    }
+
 
 def to_model_input(crop: np.ndarray) -> np.ndarray:
     """Turn a face crop (gray, BGR or BGRA; any size; uint8 or uint16) into the model's input.

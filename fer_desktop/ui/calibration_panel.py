@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from fer_desktop import model_store
 from fer_desktop.calibration import MAX_PER_EMOTION, CalibrationStore
-from fer_desktop.faces import DEFAULT_MARGIN, Box, crop_face
+from fer_desktop.faces import CROP_MARGIN, Box, crop_face
 from fer_desktop.ui.frame_view import bgr_to_qimage
 from fer_desktop.ui.runs import WorkerSlot
 from fer_desktop.ui.stoppable import StoppableWorker
@@ -154,7 +154,7 @@ class CalibrationPanel(QGroupBox):
         if not self.enabled_box.isChecked() or emotion is None or box is None:
             return
         try:
-            path = self.store.offer(emotion, crop_face(image, box, DEFAULT_MARGIN))
+            path = self.store.offer(emotion, crop_face(image, box, CROP_MARGIN))
         except OSError as exc:
             self.enabled_box.setChecked(False)
             self.message.emit(f"Calibration photo not saved: {exc}")
