@@ -230,9 +230,9 @@ def run_video(args: argparse.Namespace) -> int:
         source = VideoFileSource(args.path)
     except SourceError as exc:
         return _fail(str(exc))
+    from fer_desktop.analyzer import build_analyzer
     from fer_desktop.classifier import ModelLoadError
     from fer_desktop.model_store import active_model_path
-    from fer_desktop.pipeline import build_analyzer
     from fer_desktop.progress import Progress
     from fer_desktop.video_analysis import analyze_video
 

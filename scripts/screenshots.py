@@ -113,7 +113,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from fer_desktop.engine import AnalyzerEngine
+    from fer_desktop.analyzer import AnalyzerEngine
     from fer_desktop.model_store import active_model_path
     from fer_desktop.ui.main_window import MainWindow
     from fer_desktop.ui.runs import wait_for_workers

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from fer_desktop import model_store
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.model_store import StoredModel, list_models, lower_than_current
 from fer_desktop.paths import user_models_dir
 

@@ -153,7 +153,7 @@ def test_the_live_pipeline_starts_without_tensorflow(model_path, one_face_frame,
         f"""
         import sys
         import numpy as np
-        from fer_desktop.pipeline import build_analyzer
+        from fer_desktop.analyzer import build_analyzer
         from fer_desktop.sources import Frame
 
         analyzer = build_analyzer({str(model_path)!r})

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.model_store import active_model_path
 from fer_desktop.ui.error_reporting import install_error_reporting
 from fer_desktop.ui.main_window import MainWindow

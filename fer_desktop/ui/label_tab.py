@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from fer_desktop import labelling
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.corrections import CorrectionStore
-from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.labelling import LabelRow, LabelSummary
 from fer_desktop.photos import PhotoError, read_photo
 from fer_desktop.ui.dialogs import ask_yes_no

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fer_desktop.analyzer import FrameResult
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine, FrameResult
 from fer_desktop.overlay import draw_results
 from fer_desktop.paths import snapshots_dir
 from fer_desktop.snapshots import save_snapshot

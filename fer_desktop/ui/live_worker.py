@@ -8,7 +8,7 @@ import time
 import cv2
 from PySide6.QtCore import Signal
 
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.sources import FrameSource, LatestFrameGrabber, SourceError, open_source
 from fer_desktop.ui.stoppable import StoppableWorker
 

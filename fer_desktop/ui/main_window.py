@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label_tab import LabelTab
 from fer_desktop.ui.live_tab import LiveTab

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
-from fer_desktop.engine import AnalyzerEngine
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.ui.stoppable import StoppableWorker
 
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from fer_desktop import model_store
+from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.classifier import ModelLoadError
-from fer_desktop.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.model_loader import ModelLoadWorker
 from fer_desktop.ui.report_view import ReportView
