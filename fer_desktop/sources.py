@@ -15,7 +15,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+from training.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 
 
 class SourceError(RuntimeError):
@@ -143,8 +143,9 @@ class ImageFolderSource:
         while self._pos < len(self.files):
             f = self.files[self._pos]
             self._pos += 1
-            image = cv2.imdecode(np.fromfile(str(f), dtype=np.uint8), cv2.IMREAD_COLOR)
-            if image is None:
+            try:
+                image = read_photo(f)  # the same decoder as labelling and training: EXIF honoured
+            except PhotoError:
                 self.skipped.append(f)
                 continue
             frame = Frame(image, self._index, float(self._index))

@@ -28,13 +28,12 @@ import cv2
 import numpy as np
 
 from training.labels import CLASS_NAMES, NUM_CLASSES, class_index
-from training.photos import PhotoError, read_photo
+from training.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 from training.preprocess import INPUT_SHAPE, to_model_input
 
 log = logging.getLogger(__name__)
 
 OnError = Literal["raise", "skip"]
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm"}
 
 # Kaggle layout: split name -> file-name prefixes that belong to it.
 KAGGLE_SPLITS: dict[str, tuple[str, ...]] = {

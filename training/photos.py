@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+# File endings taken for images where a folder is walked for them (datasets, the Live folder source).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm"})
 MAX_PIXELS = 60_000_000  # about a 60-megapixel photo; larger ones are refused
 MAX_FILE_BYTES = 300 * 1024 * 1024
 
