@@ -273,79 +273,77 @@ class StoppedWithoutModelError(RuntimeError):
     """Stopped by the user before any epoch finished: there is no model to keep."""
 
 
-def train(
-    config: TrainConfig,
-    callbacks: list | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    data: PreparedData | None = None,
-    compare_with: str | Path | None = None,
-    on_warning: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """Run one training; returns the model card (also written beside the model).
+@dataclass
+class FitOutcome:
+    """What ``model.fit`` left behind, for the checks and the card."""
 
-    ``should_stop`` is polled after every batch (the app's Stop button); the
-    best checkpoint so far becomes the result.  ``compare_with`` is a model
-    evaluated on the same validation data, for a side-by-side comparison.
-    """
+    history: dict[str, list[float]]
+    nan_guard: Any
+    stop_request: Any
+    wall_time_s: float
+
+
+def make_callbacks(
+    config: TrainConfig,
+    out: Path,
+    data: PreparedData,
+    should_stop: Callable[[], bool] | None,
+    on_warning: Callable[[str], None] | None,
+    extra: list | None,
+) -> tuple[list, Any, Any]:
+    """Validation drives checkpoint and early stopping; returns (callbacks, nan_guard, stop_request)."""
     import keras
-    import tensorflow as tf
 
     from training.callbacks import ChanceWarning, NanGuard, StopRequest, TimeBudget
-    from training.evaluate import evaluate_arrays
 
-    keras.utils.set_random_seed(config.seed)
-    started = time.time()
-    if config.init:
-        check_model_file(config.init)  # before minutes of dataset loading
-    init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
-    data = data if data is not None else prepare_data(config, on_warning)
-    log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    model_path = out / "model.keras"
-    best_path = out / "best.keras"
-    # An earlier run's checkpoint must never pass for this run's (a stop before epoch 1).
-    best_path.unlink(missing_ok=True)
-    if should_stop is not None and should_stop():  # Stop pressed while the dataset loaded
-        raise StoppedWithoutModelError("training stopped before it began: no model was saved")
-    weights = class_weights(data.train.labels, config.class_weight_power)
-    train_ds = make_dataset(data.train, config, True, weights)
-    val_ds = make_dataset(data.val, config, False, None)
-    steps = int(np.ceil(len(data.train) / config.batch_size))
-    with distribution_strategy().scope():
-        model = build_model(config, steps)
     majority = max(data.val.class_counts().values()) / len(data.val)
     nan_guard = NanGuard()
     stop_request = StopRequest(should_stop or (lambda: False))
-    cbs = [
+    callbacks = [
         nan_guard,
         stop_request,
-        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", mode="max", save_best_only=True),
+        keras.callbacks.ModelCheckpoint(
+            out / "best.keras", monitor="val_accuracy", mode="max", save_best_only=True
+        ),
         keras.callbacks.EarlyStopping(
             monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
         ),
         keras.callbacks.CSVLogger(str(out / "history.csv")),
         ChanceWarning(chance=max(1 / NUM_CLASSES, majority), notify=on_warning),
-        *(callbacks or []),
+        *(extra or []),
     ]
     if config.max_minutes:
-        cbs.append(TimeBudget(config.max_minutes * 60))
+        callbacks.append(TimeBudget(config.max_minutes * 60))
+    return callbacks, nan_guard, stop_request
+
+
+def fit_model(model, train_ds, val_ds, config: TrainConfig, callbacks: list) -> dict[str, list[float]]:
     history = model.fit(
-        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=cbs, verbose=2, shuffle=False
+        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=2, shuffle=False
     )
-    wall = time.time() - started
-    losses = history.history.get("loss", [])
-    if nan_guard.triggered or not np.all(np.isfinite(losses)):
+    return history.history
+
+
+def best_checkpoint(outcome: FitOutcome, best_path: Path):
+    """The best epoch's model, or a clear error for a NaN loss or a stop before any epoch ended."""
+    losses = outcome.history.get("loss", [])
+    if outcome.nan_guard.triggered or not np.all(np.isfinite(losses)):
         raise FloatingPointError(
-            f"training stopped in epoch {nan_guard.epoch + 1}: the loss became NaN or infinite "
+            f"training stopped in epoch {outcome.nan_guard.epoch + 1}: the loss became NaN or infinite "
             "(try a lower learning rate)"
         )
     if not best_path.exists():
         raise StoppedWithoutModelError("training stopped before the first epoch ended: no model was saved")
     from training.model import load_model
 
-    model = load_model(best_path)
-    val_acc = history.history.get("val_accuracy", [0.0])
+    return load_model(best_path)
+
+
+def evaluate_model(model, data: PreparedData, compare_with: str | Path | None) -> tuple[dict, dict | None]:
+    """Validation and test figures (tests also with mirror TTA), and the baseline on the same data."""
+    from training.evaluate import evaluate_arrays
+    from training.model import load_model
+
     evaluation = {"val": evaluate_arrays(model, data.val.images, data.val.labels)}
     for name, split in data.tests.items():
         evaluation[name] = evaluate_arrays(model, split.images, split.labels)
@@ -356,13 +354,34 @@ def train(
             "model": str(compare_with),
             "val": evaluate_arrays(load_model(compare_with), data.val.images, data.val.labels),
         }
+    return evaluation, baseline
+
+
+def save_model(model, model_path: Path) -> dict[str, Any] | None:
+    """The ``.keras`` file (atomically) and its TFLite copy; returns the copy's card entry."""
     from training.atomic import atomic_path
 
     with atomic_path(model_path) as tmp:
         model.save(tmp)
-    lite = _tflite_copy(model, model_path)
-    card = {
-        "name": out.name,
+    return _tflite_copy(model, model_path)
+
+
+def make_card(
+    config: TrainConfig,
+    model,
+    model_path: Path,
+    data: PreparedData,
+    outcome: FitOutcome,
+    weights: dict[int, float],
+    init: dict[str, str] | None,
+    evaluation: dict,
+    baseline: dict | None,
+    lite: dict[str, Any] | None,
+) -> dict[str, Any]:
+    history = outcome.history
+    val_acc = history.get("val_accuracy", [0.0])
+    return {
+        "name": model_path.parent.name,
         "path": str(model_path),
         "class_names": list(CLASS_NAMES),
         "input_shape": [int(d) for d in model.input_shape[1:]],
@@ -384,15 +403,13 @@ def train(
             "val_fingerprint": data.val.fingerprint(),
         },
         "training": {
-            "epochs_run": len(losses),
-            "stopped_by_user": stop_request.stopped,
+            "epochs_run": len(history.get("loss", [])),
+            "stopped_by_user": outcome.stop_request.stopped,
             "best_epoch": int(np.argmax(val_acc)) + 1,
             "best_val_accuracy": round(float(np.max(val_acc)), 4),
-            "wall_time_s": round(wall, 1),
+            "wall_time_s": round(outcome.wall_time_s, 1),
             "history": {
-                k: [round(float(v), 5) for v in vals]
-                for k, vals in history.history.items()
-                if k != "learning_rate"
+                k: [round(float(v), 5) for v in vals] for k, vals in history.items() if k != "learning_rate"
             },
             "class_weights": {CLASS_NAMES[i]: round(w, 3) for i, w in weights.items()},
         },
@@ -403,6 +420,52 @@ def train(
         "preprocessing": preprocessing_record(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def train(
+    config: TrainConfig,
+    callbacks: list | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    data: PreparedData | None = None,
+    compare_with: str | Path | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run one training; returns the model card (also written beside the model).
+
+    ``should_stop`` is polled after every batch (the app's Stop button); the
+    best checkpoint so far becomes the result.  ``compare_with`` is a model
+    evaluated on the same validation data, for a side-by-side comparison.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(config.seed)
+    started = time.time()
+    if config.init:
+        check_model_file(config.init)  # before minutes of dataset loading
+    init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
+    data = data if data is not None else prepare_data(config, on_warning)
+    log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / "model.keras"
+    best_path = out / "best.keras"
+    # An earlier run's checkpoint must never pass for this run's (a stop before epoch 1).
+    best_path.unlink(missing_ok=True)
+    if should_stop is not None and should_stop():  # Stop pressed while the dataset loaded
+        raise StoppedWithoutModelError("training stopped before it began: no model was saved")
+    weights = class_weights(data.train.labels, config.class_weight_power)
+    train_ds = make_dataset(data.train, config, True, weights)
+    val_ds = make_dataset(data.val, config, False, None)
+    with distribution_strategy().scope():
+        model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
+    cbs, nan_guard, stop_request = make_callbacks(config, out, data, should_stop, on_warning, callbacks)
+    history = fit_model(model, train_ds, val_ds, config, cbs)
+    outcome = FitOutcome(history, nan_guard, stop_request, time.time() - started)
+    model = best_checkpoint(outcome, best_path)
+    evaluation, baseline = evaluate_model(model, data, compare_with)
+    lite = save_model(model, model_path)
+    card = make_card(config, model, model_path, data, outcome, weights, init, evaluation, baseline, lite)
     write_card(model_path, card)
     tf.keras.backend.clear_session()
     return card

@@ -110,7 +110,7 @@ def personalize_model(
     import keras
     import tensorflow as tf
 
-    from training.fit import make_augmenter
+    from training.augment import make_augmenter
 
     settings = settings or PersonalizeSettings()
     images = np.asarray(images, dtype=np.uint8)
@@ -232,8 +232,7 @@ def personalize_and_save(
     """
     from pathlib import Path
 
-    from training.atomic import atomic_path
-    from training.fit import _tflite_copy
+    from training.fit import save_model
     from training.tflite import file_sha256
 
     out = Path(out)
@@ -248,10 +247,8 @@ def personalize_and_save(
             "accuracy_before": round(accuracy(base, images[held_idx], labels[held_idx]), 4),
             "accuracy_after": round(accuracy(result.model, images[held_idx], labels[held_idx]), 4),
         }
-    with atomic_path(out) as tmp:
-        result.model.save(tmp)
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its signature listing
-        lite = _tflite_copy(result.model, out)
+        lite = save_model(result.model, out)
     card = {
         "name": out.stem,
         "kind": "personalised",
