@@ -64,6 +64,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Epochs run: {t.get('epochs_run')} (best epoch {t.get('best_epoch')}), "
         f"wall time {t.get('wall_time_s', 0) / 60:.1f} min",
         f"- Seed: {card.get('config', {}).get('seed')}",
+        f"- Preprocessing (the input this model expects): {card.get('preprocessing', 'not recorded')}",
         f"- Hardware: {card.get('hardware')}",
         "",
     ]
