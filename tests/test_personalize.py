@@ -37,7 +37,9 @@ def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_c
     root = photo_tree(tmp_path / "me", face_crop, {"happy": 8, "neutral": 5})
     (root / "happy" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
     (root / "neutral" / "empty.png").write_bytes(b"")
-    out = tmp_path / "models" / "me.keras"
+    from fer_desktop.paths import user_models_dir
+
+    out = user_models_dir() / "me" / "me.keras"  # where the app trusts a card to vouch for a TFLite copy
     assert run_cli(root, "--out", out, "--steps", "4") == 0
     err = capsys.readouterr().err
     assert "15 photos: 13 faces (happy 8, neutral 5), 0 without a face, 2 unreadable" in err

@@ -77,9 +77,14 @@ def long_face_video(tmp_path, one_face_frame) -> Path:
 
 @pytest.fixture
 def model_copy(model_path, tmp_path) -> Path:
-    """The shipped model (with its TFLite copy and card) under another path: a second model to swap to."""
-    copy_dir = tmp_path / "copy"
-    copy_dir.mkdir()
+    """The shipped model (with its TFLite copy and card) under another path: a second model to swap to.
+
+    It lives in the user models folder, where the app trusts a card to vouch for a TFLite copy.
+    """
+    from fer_desktop.paths import user_models_dir
+
+    copy_dir = user_models_dir() / f"copy-{tmp_path.name}"
+    copy_dir.mkdir(parents=True)
     for f in model_path.parent.glob(model_path.stem + ".*"):
         shutil.copy(f, copy_dir / f.name)  # same names: the card's TFLite entry names the file
     return copy_dir / model_path.name
@@ -249,10 +254,10 @@ def test_close_during_dataset_loading(qtbot, engine, tmp_path, monkeypatch):
     entered, release = threading.Event(), threading.Event()
     real_prepare = training.fit.prepare_data
 
-    def slow_prepare(config):
+    def slow_prepare(config, **kwargs):
         entered.set()
         release.wait(60)
-        return real_prepare(config)
+        return real_prepare(config, **kwargs)
 
     monkeypatch.setattr(training.fit, "prepare_data", slow_prepare)
     win = MainWindow(engine, source="15")
