@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.skipif(os.environ.get("FER_SKIP_BUNDLE_TEST") == "1", reason="FER_SKIP_BUNDLE_TEST=1")
+@pytest.mark.timeout(2400)  # the build and the smoke test have limits of their own, well above 300 s
 def test_pyinstaller_bundle_passes_the_smoke_test(tmp_path):
     dist, work = tmp_path / "dist", tmp_path / "build"
     build = subprocess.run(
