@@ -70,6 +70,12 @@ class _BatchFromCrops:
         return self.predict_batch(batch_to_model_input(crops))
 
 
+# TensorFlow models are traced and called under one lock: the Live worker, a labelling run and a
+# model loading in the background may otherwise enter TensorFlow's function machinery at once, and
+# a stress run of the GUI hung there for good (a tf.function's own lock never released).
+_TENSORFLOW_CALLS = threading.RLock()
+
+
 class KerasClassifier(_BatchFromCrops):
     runtime = "tensorflow"
 
@@ -78,7 +84,8 @@ class KerasClassifier(_BatchFromCrops):
 
         self.path = Path(model_path)
         tf = import_tensorflow(tf_threads)
-        model = load_checked_model(self.path)
+        with _TENSORFLOW_CALLS:
+            model = load_checked_model(self.path)
 
         @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
         def forward(x):
@@ -90,7 +97,8 @@ class KerasClassifier(_BatchFromCrops):
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, NUM_CLASSES), dtype=np.float32)
-        return self._forward(batch.astype(np.float32)).numpy()
+        with _TENSORFLOW_CALLS:
+            return self._forward(batch.astype(np.float32)).numpy()
 
     def close(self) -> None:
         pass

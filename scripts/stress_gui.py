@@ -92,9 +92,11 @@ def write_inputs(root: Path) -> dict[str, Path]:
             cv2.imwrite(str(folder / ("sub" if i % 3 == 0 else "") / f"p{i:03d}.jpg"), image)
         (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff not a photo")
         paths[name] = folder
+    from fer_desktop.paths import user_models_dir
+
     shipped = default_model_path()
-    copy_dir = root / "model_copy"
-    copy_dir.mkdir()
+    copy_dir = user_models_dir() / "model_copy"  # where a trained model lives, its card trusted
+    copy_dir.mkdir(parents=True)
     for f in shipped.parent.glob(shipped.stem + ".*"):
         shutil.copy(f, copy_dir / f.name)  # same names: the card's TFLite entry names its file
     paths["model_shipped"], paths["model_copy"] = shipped, copy_dir / shipped.name
