@@ -10,6 +10,7 @@ with a message instead of exhausting memory.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def read_photo(path: str | Path) -> np.ndarray:
         raise PhotoError("not an image (or a format that cannot be read)") from None
     except Image.DecompressionBombError as exc:
         raise PhotoError(f"image too large: {exc}") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error) as exc:
+        # Pillow's decoders raise all of these on damaged files.
         raise PhotoError(f"corrupt or truncated image: {exc}") from None
 
 

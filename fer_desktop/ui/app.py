@@ -31,20 +31,21 @@ def run_app(source: str = "0", model_path: Path | None = None, quit_after_s: flo
     window.show()
     window.live_tab.start()
     if quit_after_s:
-        QTimer.singleShot(int(quit_after_s * 1000), window.close)
+        QTimer.singleShot(int(quit_after_s * 1000), window.close_without_asking)  # corrections are autosaved
     previous_sigint = quit_on_ctrl_c(window)
     try:
         code = app.exec()
+        if window.isVisible():  # the loop ended another way: stop the tabs' runs (corrections are autosaved)
+            window.close_without_asking()
+        # The window is gone, so waiting here blocks nobody; Python must not tear down a running QThread.
+        # Ctrl-C keeps its handler meanwhile: a second one must not end Python under a running thread.
+        if not wait_for_workers(EXIT_WAIT_S):
+            print(f"FER Desktop: a worker did not end within {EXIT_WAIT_S:.0f} s; exiting.", file=sys.stderr)
+            sys.stderr.flush()
+            os._exit(code)
     finally:
         signal.signal(signal.SIGINT, previous_sigint)
         reporter.uninstall()
-    if window.isVisible():  # the loop ended another way: stop the tabs' runs (corrections are autosaved)
-        window.close_without_asking()
-    # The window is gone, so waiting here blocks nobody; Python must not tear down a running QThread.
-    if not wait_for_workers(EXIT_WAIT_S):
-        print(f"FER Desktop: a worker did not end within {EXIT_WAIT_S:.0f} s; exiting.", file=sys.stderr)
-        sys.stderr.flush()
-        os._exit(code)
     engine.close()
     return code
 

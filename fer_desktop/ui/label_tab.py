@@ -171,6 +171,8 @@ class LabelTab(QWidget):
             },
         )
         self.cancel_button.setEnabled(True)
+        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
+            b.setEnabled(False)  # until this run's rows are in: an export now would hold none
         self.status.setText("Labelling… (loading the models the first time)")
 
     def cancel(self) -> None:

@@ -390,7 +390,7 @@ class TrainTab(QWidget):
 
     def _model_load_ended(self) -> None:
         self.restore_button.setEnabled(True)
-        self.use_button.setEnabled(self.last_model is not None)
+        self.use_button.setEnabled(self.last_model is not None and not self.runs.is_running())
 
     def use_new_model(self) -> None:
         if self.last_model is not None and self._confirm_switch(self.last_card):
