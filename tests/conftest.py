@@ -106,3 +106,16 @@ def engine(model_path):
     eng.get()
     yield eng
     eng.close()
+
+
+@pytest.fixture
+def label_window(qtbot, engine):
+    """The main window shown on its Label tab, as a user opens it to label a folder."""
+    from fer_desktop.ui.main_window import MainWindow
+
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.label_tab)
+    qtbot.waitExposed(win)
+    return win

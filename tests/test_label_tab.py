@@ -27,12 +27,8 @@ def folder(tmp_path, astronaut_bgr, three_face_frame):
     return root
 
 
-def test_label_correct_and_export(qtbot, engine, folder, tmp_path):
-    win = MainWindow(engine, source="15")
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.label_tab)
-    qtbot.waitExposed(win)
+def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
+    win = label_window
     tab = win.label_tab
     with qtbot.waitSignal(tab.finished, timeout=60000) as blocker:
         tab.start_labelling(folder)

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from fer_desktop.ui.main_window import MainWindow
 from training.labels import CLASS_NAMES
 
 
@@ -36,12 +35,8 @@ def _answer(monkeypatch, button) -> list[str]:
     return asked
 
 
-def test_undo_restore_and_ask_before_leaving(qtbot, engine, folder, tmp_path, monkeypatch):
-    win = MainWindow(engine, source="15")
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.label_tab)
-    qtbot.waitExposed(win)
+def test_undo_restore_and_ask_before_leaving(qtbot, label_window, folder, tmp_path, monkeypatch):
+    win = label_window
     tab = win.label_tab
     _label(qtbot, tab, folder)
     tab.select_face(0)
