@@ -7,41 +7,27 @@ with its card beside it).  The choice survives restarts in ``settings.json``.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fer_desktop.paths import default_model_path, user_data_dir, user_models_dir
+from fer_desktop.paths import default_model_path, user_models_dir
+from fer_desktop.settings import get_setting, update_settings
 from training import atomic
 from training.card import read_card
 
 
-def _settings_path() -> Path:
-    return user_data_dir() / "settings.json"
-
-
-def _read_settings() -> dict:
-    try:
-        data = json.loads(_settings_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def active_model_path() -> Path:
     """The user's chosen model if it still exists, else the bundled default."""
-    chosen = _read_settings().get("active_model")
+    chosen = get_setting("active_model")
     if chosen and Path(chosen).is_file():
         return Path(chosen)
     return default_model_path()
 
 
 def set_active_model(path: str | Path) -> None:
-    settings = _read_settings()
-    settings["active_model"] = str(Path(path).resolve())
-    atomic.write_json(_settings_path(), settings)
+    update_settings(active_model=str(Path(path).resolve()))
 
 
 @dataclass
