@@ -130,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --labels mixed: the FER+ votes' share of each training target (default 0.5)",
     )
     train.add_argument(
+        "--teacher",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="distil from this model (repeat for several: their mirrored predictions are averaged)",
+    )
+    train.add_argument(
+        "--teacher-weight",
+        type=_fraction,
+        default=0.5,
+        metavar="W",
+        help="with --teacher: the teachers' share of each training target (default 0.5)",
+    )
+    train.add_argument(
         "--augmentation",
         choices=["basic", "app"],
         default="basic",
@@ -319,7 +333,7 @@ def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
-    from training.model_file import ModelFileError
+    from training.model_file import ModelFileError, check_model_file
 
     if args.init and args.arch != "vgg":
         return _fail("--arch builds a new model; --init continues the given model's own architecture")
@@ -353,7 +367,14 @@ def run_train(args: argparse.Namespace) -> int:
         exclude_test_overlap=not args.keep_test_duplicates,
         arch=args.arch,
         backbone_weights=args.weights,
+        teachers=args.teacher,
+        teacher_weight=args.teacher_weight,
     )
+    for teacher in args.teacher:
+        try:
+            check_model_file(teacher)
+        except ModelFileError as exc:
+            return _fail(f"--teacher: {exc}")
     try:
         card = train(config)
     except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:

@@ -407,7 +407,7 @@ def test_train_refuses_a_used_out_folder_without_overwrite(tmp_path, kaggle_tree
 
 def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoint(tmp_path, kaggle_tree):
     from training.fit import StoppedWithoutModelError, TrainConfig, train
-    from training.model import make_model
+    from training.model import load_model, make_model
 
     out = tmp_path / "run"
     out.mkdir()
@@ -418,3 +418,36 @@ def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoin
     with pytest.raises(StoppedWithoutModelError):
         train(config, should_stop=lambda: True)
     assert not (out / "best.keras").exists() and not (out / "model.keras").exists()
+
+
+def test_teacher_predictions_join_the_training_targets(tmp_path, kaggle_tree):
+    """Distillation: targets are the blend asked for, and the card names each teacher by hash."""
+    from training.distill import with_teachers
+    from training.evaluate import predict_probs
+    from training.fit import TrainConfig, prepare_data, train
+    from training.model import load_model, make_model
+
+    teacher = tmp_path / "teacher.keras"
+    make_model(width=8).save(teacher)
+    data = datasets.load_kaggle_folders(kaggle_tree, "train")
+    blended = with_teachers(data, [teacher, teacher], 0.25)
+    expected = predict_probs(load_model(teacher), data.images, tta=True)
+    np.testing.assert_allclose(blended.soft, 0.75 * data.targets() + 0.25 * expected, atol=1e-5)
+    with pytest.raises(DatasetError):
+        with_teachers(data, [teacher], 0.0)
+
+    config = TrainConfig(
+        data=str(kaggle_tree),
+        out=str(tmp_path / "out"),
+        epochs=1,
+        width=8,
+        batch_size=16,
+        teachers=[str(teacher)],
+        teacher_weight=0.5,
+        augment=False,
+        exclude_test_overlap=False,
+    )
+    prepared = prepare_data(config)
+    assert not np.allclose(prepared.train.targets(), np.eye(NUM_CLASSES)[prepared.train.labels])
+    card = train(config, data=prepared)
+    assert card["teachers"][0]["sha256"] == hashlib.sha256(teacher.read_bytes()).hexdigest()

@@ -57,6 +57,8 @@ class TrainConfig:
     force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
     arch: str = "vgg"  # a new model's architecture, one of training.architectures.ARCHITECTURES
     backbone_weights: str | None = None  # local weights file for the efficientnetb2 body
+    teachers: list[str] = field(default_factory=list)  # models whose mean prediction joins the targets
+    teacher_weight: float = 0.5  # the teachers' share of each training target
 
 
 @dataclass
@@ -136,6 +138,10 @@ def prepare_data(config: TrainConfig, on_warning: Callable[[str], None] | None =
         train, removed = remove_overlap(train, val, *tests.values())
         if removed:
             log.info("removed %d training images that also appear in validation/test", removed)
+    if config.teachers:
+        from training.distill import with_teachers
+
+        train = with_teachers(train, config.teachers, config.teacher_weight)
     missing = datasets.check_usable(train, f"{config.data} (training split)", allow_missing=bool(config.init))
     if missing:
         _warn(
@@ -389,6 +395,7 @@ def make_card(
         "params": int(model.count_params()),
         "config": asdict(config),
         "init": init,
+        "teachers": [_init_record(t) for t in config.teachers],
         "data": {
             "source": data.source,
             "splits": data.splits,
