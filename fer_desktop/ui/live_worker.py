@@ -79,13 +79,14 @@ class LiveWorker(StoppableWorker):
                         self.stalled.emit(f"{source.description}: no frame for {self.stall_s:.0f} s")
                     continue
                 last_frame, stalled = time.monotonic(), False
-                if self.mirror:
-                    frame.image = cv2.flip(frame.image, 1)
                 try:
-                    result = self.engine.analyze(frame)
+                    result = self.engine.analyze(frame)  # unmirrored: ids survive a Mirror toggle
                 except Exception as exc:
                     self.failed.emit(f"Analysis failed: {exc}")
                     return
+                if self.mirror:
+                    frame.image = cv2.flip(frame.image, 1)
+                    result = result.mirrored(frame.image.shape[1])
                 if not self._wait_until_drawn():
                     return
                 self.emitted += 1
