@@ -9,8 +9,30 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 DEFAULT_FOLDER_PACE_S = 1.0
+
+
+def is_seekable(source) -> bool:
+    """Files and folders can pause, step, seek and loop (they have ``seek``); a camera cannot."""
+    return callable(getattr(source, "seek", None))
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the Live tab's playback controls need to know of an opened source."""
+
+    seekable: bool  # a file or folder: pause, step, seek and loop apply
+    folder: bool  # photos: next/previous and a pace instead of a clock
+    frame_count: int  # frames or photos; 0 when unknown or live
+    fps: float | None  # a video's native rate
+
+    @classmethod
+    def of(cls, source) -> SourceInfo:
+        seekable = is_seekable(source)
+        folder = seekable and not source.fps
+        return cls(seekable, folder, int(getattr(source, "frame_count", 0) or 0), source.fps)
 
 
 class PlaybackControl:

@@ -15,7 +15,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from fer_desktop.playback import DEFAULT_FOLDER_PACE_S, PlaybackControl
+from fer_desktop.playback import DEFAULT_FOLDER_PACE_S, PlaybackControl, is_seekable
 from training.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 
 
@@ -39,11 +39,6 @@ class FrameSource(Protocol):
         """Next frame, or None at the end of a file/folder; SourceError if it fails."""
 
     def close(self) -> None: ...
-
-
-def is_seekable(source: FrameSource) -> bool:
-    """Files and folders can pause, step, seek and loop; a camera cannot."""
-    return callable(getattr(source, "seek", None))
 
 
 class CameraSource:
@@ -155,7 +150,6 @@ class ImageFolderSource:
         self.skipped: list[Path] = []
         self.frame_count = len(self.files)
         self._pos = 0
-        self._index = 0
 
     def read(self) -> Frame | None:
         while self._pos < len(self.files):
@@ -166,14 +160,14 @@ class ImageFolderSource:
             except PhotoError:
                 self.skipped.append(f)
                 continue
-            frame = Frame(image, self._index, float(self._index))
-            self._index += 1
-            return frame
+            # The index is the photo's position in `files` (a skipped photo leaves a gap), so that
+            # a seek and the Live tab's slider speak of the same photo.
+            return Frame(image, self._pos - 1, float(self._pos - 1))
         return None
 
     def seek(self, position: int) -> None:
         """The next read returns photo ``position`` of :attr:`files` (or the next readable one)."""
-        self._pos = self._index = min(max(0, position), len(self.files) - 1)
+        self._pos = min(max(0, position), len(self.files) - 1)
 
     def close(self) -> None:
         pass
