@@ -43,6 +43,8 @@ def draw_results(image: np.ndarray, result: FrameResult, selected_id: int | None
         text = face_caption(face.track_id, face.emotion, face.confidence)
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
         y_text = b.y - 6 if b.y - th - base - 6 >= 0 else b.y + b.h + th + 6
-        cv2.rectangle(out, (b.x, y_text - th - base), (b.x + tw + 4, y_text + base), colour, cv2.FILLED)
-        cv2.putText(out, text, (b.x + 2, y_text), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
+        x_text = max(0, min(b.x, out.shape[1] - tw - 4))  # a face at the right edge keeps its caption whole
+        cv2.rectangle(out, (x_text, y_text - th - base), (x_text + tw + 4, y_text + base), colour, cv2.FILLED)
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        cv2.putText(out, text, (x_text + 2, y_text), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return out

@@ -31,8 +31,8 @@ class TimelineView(QWidget):
         self.lanes_plot.invertY(True)  # Face 1 on top
         self.lanes_image = pg.ImageItem()
         self.lanes_plot.addItem(self.lanes_image)
-        self.highlight = pg.LinearRegionItem(
-            orientation="horizontal", movable=False, brush=pg.mkBrush(255, 200, 0, 60), pen=pg.mkPen(None)
+        self.highlight = pg.LinearRegionItem(  # the selected face's lane: framed, not tinted like data
+            orientation="horizontal", movable=False, brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen("k", width=2)
         )
         self.highlight.setZValue(10)
         self.lanes_plot.addItem(self.highlight)
