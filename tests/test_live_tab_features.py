@@ -35,7 +35,7 @@ def three_face_video(tmp_path_factory, three_face_frame) -> Path:
     return write_video(path, [three_face_frame] * 180)
 
 
-def _window(qtbot, engine, source: str) -> MainWindow:
+def _window(qtbot, engine, source: str | None) -> MainWindow:
     win = MainWindow(engine, source=source)
     qtbot.addWidget(win)
     with qtbot.waitExposed(win):
@@ -340,8 +340,9 @@ def test_settings_come_back_in_a_new_window(qtbot, engine, face_video, tmp_path,
     win.close()
     assert read_settings()["window_size"] == [1234, 777]
 
-    again = _window(qtbot, engine, "15")
+    again = _window(qtbot, engine, None)  # no --source: the camera chosen last time
     tab = again.live_tab
+    assert tab.source_spec == "4"
     assert (again.width(), again.height()) == (1234, 777)
     assert tab.mirror_box.isChecked() and tab.smoothing_slider.value() == 35
     assert engine.smoothing == pytest.approx(0.35)

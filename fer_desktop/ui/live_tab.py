@@ -53,10 +53,10 @@ class LiveTab(QWidget):
     result_shown = Signal(object)  # FrameResult, after it has been drawn
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: AnalyzerEngine, source: str = "0", parent=None):
+    def __init__(self, engine: AnalyzerEngine, source: str | None = None, parent=None):
+        """``source``: a camera index, video or folder; None: the camera chosen last time (else 0)."""
         super().__init__(parent)
         self.engine = engine
-        self.source_spec = source
         self.runs = WorkerSlot()
         self.selected_id: int | None = None
         self.last_image: np.ndarray | None = None  # the frame as analysed (mirrored if shown so)
@@ -71,6 +71,7 @@ class LiveTab(QWidget):
         self._last_video = settings.get("last_video", "")
         self._last_folder = settings.get("last_video_folder", "")
         self._build(settings)
+        self.source_spec = source if source is not None else self.camera_spec()
 
     def _build(self, settings: dict) -> None:
         self._build_source_row(settings)

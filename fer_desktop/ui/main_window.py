@@ -16,7 +16,7 @@ from fer_desktop.ui.train_tab import TrainTab
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: AnalyzerEngine, source: str = "0"):
+    def __init__(self, engine: AnalyzerEngine, source: str | None = None):
         super().__init__()
         collect_in_gui_thread()
         self.engine = engine
