@@ -28,6 +28,7 @@ from fer_desktop.write_errors import describe_write_error
 RECORDING_COLUMNS = [*CSV_COLUMNS, "wall_time"]  # the `video` columns, in their order, then wall-clock time
 VIDEO_FOURCC = "mp4v"
 MAX_GAP_S = 1.0  # a seek forward fills at most this much of the video with the last frame
+MAX_QUEUED_FRAMES = 60  # beyond this backlog a frame goes to the CSV only (the video holds the last one)
 
 
 class RecordingError(RuntimeError):
@@ -67,6 +68,7 @@ class SessionRecorder:
         self.error: str | None = None
         self.rows_written = 0
         self.frames_written = 0
+        self.frames_skipped = 0  # left out of the video because encoding fell behind
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             stem = session_stem(self.folder)
@@ -80,6 +82,7 @@ class SessionRecorder:
         self._video: cv2.VideoWriter | None = None
         self._video_size: tuple[int, int] | None = None
         self._video_t0: float | None = None
+        self._last_frame: np.ndarray | None = None
         self._queue: queue.Queue = queue.Queue()
         self._stopping = False
         # Not a daemon: Python waits for it at exit, so a recording is finalised when the app closes.
@@ -95,6 +98,9 @@ class SessionRecorder:
         if self._stopping or self.error is not None:
             return
         frame = annotated if self.video_path is not None else None
+        if frame is not None and self._queue.qsize() >= MAX_QUEUED_FRAMES:
+            frame = None  # memory stays bounded; the frame's time is filled by the previous one
+            self.frames_skipped += 1
         self._queue.put((result, frame, time.time() if wall_time is None else wall_time))
 
     def stop(self) -> None:
@@ -127,7 +133,7 @@ class SessionRecorder:
                 for row in result_rows(result):
                     self._csv.writerow([*row, stamp])
                     self.rows_written += 1
-                if frame is not None:
+                if self.video_path is not None:
                     current = self.video_path
                     self._write_frame(frame, result.time)
         except OSError as exc:
@@ -138,7 +144,13 @@ class SessionRecorder:
             self._stopping = True
             self._finalise()
 
-    def _write_frame(self, frame: np.ndarray, t: float) -> None:
+    def _write_frame(self, frame: np.ndarray | None, t: float) -> None:
+        """Write ``frame`` (None: a skipped one, the last frame held until time ``t``)."""
+        held = frame is None
+        if held:
+            if self._last_frame is None:
+                return
+            frame = self._last_frame
         if self._video is None:
             h, w = frame.shape[:2]
             self._video_size = (w, h)
@@ -151,12 +163,15 @@ class SessionRecorder:
         if (frame.shape[1], frame.shape[0]) != self._video_size:
             frame = cv2.resize(frame, self._video_size)
         due = round((t - self._video_t0) * self.fps) + 1  # frames the video should hold after this one
-        repeats = min(max(due - self.frames_written, 1), max(1, round(MAX_GAP_S * self.fps)))
+        repeats = min(due - self.frames_written, max(1, round(MAX_GAP_S * self.fps)))
         if due < self.frames_written:  # a seek back or a loop: time restarts from here
             self._video_t0 = t - self.frames_written / self.fps
+        if not held:
+            repeats = max(repeats, 1)
+            self._last_frame = frame
         for _ in range(repeats):
             self._video.write(frame)
-        self.frames_written += repeats
+        self.frames_written += max(repeats, 0)
 
     def _finalise(self) -> None:
         """Close both files and give them their final names; what was written is kept."""

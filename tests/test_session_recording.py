@@ -81,3 +81,23 @@ def test_a_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(RecordingError, match="Recording not started: cannot write"):
         SessionRecorder(blocker / "sub")
+
+
+def test_a_backlog_goes_to_the_csv_only_so_memory_stays_bounded(tmp_path, monkeypatch):
+    import fer_desktop.session_recording as recording
+
+    monkeypatch.setattr(recording, "MAX_QUEUED_FRAMES", 3)
+    rec = SessionRecorder(tmp_path, video=True, fps=10)
+    gate = __import__("threading").Event()
+    real = rec._write_frame
+    rec._write_frame = lambda frame, t: (gate.wait(10), real(frame, t))  # a slow encoder
+    frame = np.zeros((40, 60, 3), np.uint8)
+    for i in range(10):
+        rec.add(_result(i), frame)
+    gate.set()
+    assert rec.close(10) and rec.error is None
+    assert rec.frames_skipped >= 5
+    assert len(list(csv.reader(rec.csv_path.open(encoding="utf-8")))) == 11  # every row kept
+    cap = cv2.VideoCapture(str(rec.video_path))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 10  # the timing is whole: 1 s at 10 fps
+    cap.release()

@@ -415,6 +415,7 @@ class LiveTab(QWidget):
     def _on_source_end(self, text: str) -> None:
         self.fps_label.setText("FPS        -")
         self.record.stop()
+        self.playback.attach(None, None)  # the run has ended: nothing left to pause or seek
         self.message.emit(text)
         self._update_buttons()
 
