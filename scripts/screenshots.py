@@ -88,7 +88,8 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
     """Capture a few "happy" crops of the video's face, fine-tune on them, grab the result."""
     from PySide6.QtCore import QTimer
 
-    video = write_face_video(tmp / "face.avi", seconds=20, faces=1)
+    video = write_face_video(tmp / "face.avi", seconds=90, faces=1)  # still playing when the fine-tune ends
+    window.resize(1280, 890)
     tab = window.live_tab
     panel = tab.calibration
     panel.emotion_buttons.button(3).click()  # happy
@@ -99,7 +100,13 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
             panel.fine_tune()
 
     panel.captured.connect(on_capture)
-    panel.finished.connect(lambda _card: QTimer.singleShot(500, lambda: (grab(window, out), window.close())))
+
+    def show_result() -> None:
+        bar = tab.side_scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the panel's end (the result), should the side panel scroll
+        QTimer.singleShot(200, lambda: (grab(window, out), window.close()))
+
+    panel.finished.connect(lambda _card: QTimer.singleShot(500, show_result))
     panel.message.connect(print)
     tab.start(str(video))
 
