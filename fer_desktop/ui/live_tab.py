@@ -291,7 +291,9 @@ class LiveTab(QWidget):
     def _update_buttons(self) -> None:
         running = self.is_running()
         self.start_button.setText("Stop" if running else "Start")
-        self.record.record_button.setEnabled(running or self.record.recording)
+        # Record once the source is open (its frame rate known), and Stop stays possible while recording.
+        opened = running and self.source_info is not None
+        self.record.record_button.setEnabled(opened or self.record.recording)
 
     def _set_mirror(self, on: bool) -> None:
         if self.runs.current is not None:
@@ -317,6 +319,7 @@ class LiveTab(QWidget):
         worker = self.runs.current
         self.playback.attach(worker.playback if info.seekable else None, info)
         self.record.fps = info.fps or 30.0
+        self._update_buttons()
 
     def _on_started(self, description: str) -> None:
         self.source_label.setText(f"Source: {description}")
