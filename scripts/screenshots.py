@@ -159,8 +159,9 @@ def main() -> int:
     from fer_desktop.ui.runs import wait_for_workers
 
     with tempfile.TemporaryDirectory() as tmp:
-        if args.which == "calibrate":  # its photos and model go to a throw-away user folder
-            os.environ["FER_DESKTOP_DATA_DIR"] = str(Path(tmp) / "user")
+        # A throw-away user folder: calibration photos, models and the settings saved on close
+        # never touch the real one, and every shot starts from the defaults.
+        os.environ["FER_DESKTOP_DATA_DIR"] = str(Path(tmp) / "user")
         app = QApplication.instance() or QApplication([])
         engine = AnalyzerEngine(active_model_path())
         window = MainWindow(engine, source="0")
