@@ -164,6 +164,13 @@ def test_record_writes_csv_and_video_finalised_on_source_change(qtbot, engine, f
     assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) >= 5
     assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 640
     cap.release()
+    # Stop finalises too.
+    _shown(qtbot, tab)
+    tab.record.record_button.click()
+    _shown(qtbot, tab, 2)
+    tab.stop()
+    assert not tab.record.recording and not tab.record.record_button.isEnabled()
+    qtbot.waitUntil(lambda: len(list((tmp_path / "rec").glob("*.csv"))) == 2, timeout=10000)
     win.close()
 
 
