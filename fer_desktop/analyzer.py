@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,18 @@ class FrameResult:
 
     def largest_face(self) -> FaceResult | None:
         return max(self.faces, key=lambda f: f.box.area, default=None)
+
+    def mirrored(self, width: int) -> FrameResult:
+        """The same result for the frame flipped left-right (``width`` pixels wide).
+
+        The Live tab analyses the camera's own frame and mirrors only what it shows, so the
+        tracker sees the same coordinates whether Mirror is on or off and a face keeps its id
+        when Mirror is toggled.
+        """
+        faces = [
+            FaceResult(f.track_id, replace(f.box, x=width - f.box.x - f.box.w), f.probs) for f in self.faces
+        ]
+        return replace(self, faces=faces)
 
 
 class FrameAnalyzer:

@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fer-desktop {__version__}")
     parser.add_argument(
         "--source",
-        default="0",
-        help="for the GUI: a camera index (default 0), a video file, or a folder of images",
+        help="for the GUI: a camera index (default: the camera chosen last time, else 0), "
+        "a video file, or a folder of images",
     )
     parser.add_argument("--model", help="emotion model (.keras) to use instead of the active one")
     parser.add_argument(

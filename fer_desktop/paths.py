@@ -64,3 +64,12 @@ def snapshots_dir() -> Path:
     from platformdirs import user_pictures_path
 
     return user_pictures_path() / "FER Desktop"
+
+
+def recordings_dir() -> Path:
+    """Where Record saves sessions unless the user picks a folder: the user's Videos folder."""
+    if os.environ.get("FER_DESKTOP_DATA_DIR"):
+        return user_data_dir() / "recordings"
+    from platformdirs import user_videos_path
+
+    return user_videos_path() / "FER Desktop"

@@ -15,6 +15,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from fer_desktop.playback import DEFAULT_FOLDER_PACE_S, PlaybackControl, is_seekable
 from training.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 
 
@@ -48,7 +49,7 @@ class CameraSource:
     max_failed_reads = 50  # consecutive empty reads before the camera counts as lost
     retry_delay_s = 0.02
 
-    def __init__(self, index: int = 0):
+    def __init__(self, index: int = 0, resolution: tuple[int, int] | None = None):
         self.description = f"camera {index}"
         self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
@@ -56,6 +57,9 @@ class CameraSource:
             raise SourceError(
                 f"No camera found at index {index}. Open a video file or a folder of images instead."
             )
+        if resolution is not None:  # a request: the camera picks its nearest mode, or ignores it
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, resolution[0])
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, resolution[1])
         self._index = 0
         self._start = time.monotonic()
 
@@ -115,6 +119,14 @@ class VideoFileSource:
         self._index += 1
         return frame
 
+    def seek(self, index: int) -> None:
+        """The next read returns frame ``index`` (clamped to the last frame when the count is known)."""
+        if self.frame_count:
+            index = min(index, self.frame_count - 1)
+        self._pending = None
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        self._index = index
+
     def close(self) -> None:
         self._cap.release()
 
@@ -136,8 +148,8 @@ class ImageFolderSource:
         if not self.files:
             raise SourceError(f"No images in folder {self.path}")
         self.skipped: list[Path] = []
+        self.frame_count = len(self.files)
         self._pos = 0
-        self._index = 0
 
     def read(self) -> Frame | None:
         while self._pos < len(self.files):
@@ -148,20 +160,24 @@ class ImageFolderSource:
             except PhotoError:
                 self.skipped.append(f)
                 continue
-            frame = Frame(image, self._index, float(self._index))
-            self._index += 1
-            return frame
+            # The index is the photo's position in `files` (a skipped photo leaves a gap), so that
+            # a seek and the Live tab's slider speak of the same photo.
+            return Frame(image, self._pos - 1, float(self._pos - 1))
         return None
+
+    def seek(self, position: int) -> None:
+        """The next read returns photo ``position`` of :attr:`files` (or the next readable one)."""
+        self._pos = min(max(0, position), len(self.files) - 1)
 
     def close(self) -> None:
         pass
 
 
-def open_source(spec: str | int) -> FrameSource:
-    """A camera index ("0"), a video file, or a folder of images."""
+def open_source(spec: str | int, resolution: tuple[int, int] | None = None) -> FrameSource:
+    """A camera index ("0", opened at ``resolution`` if given), a video file, or a folder of images."""
     text = str(spec).strip()
     if text.isdigit():
-        return CameraSource(int(text))
+        return CameraSource(int(text), resolution)
     path = Path(text).expanduser()
     if path.is_dir():
         return ImageFolderSource(path)
@@ -181,10 +197,18 @@ class LatestFrameGrabber:
     ``read()`` can crash. A read that blocks keeps the source open until it returns.
     """
 
-    def __init__(self, source: FrameSource, realtime: bool = True, folder_interval: float = 1.0):
+    def __init__(
+        self,
+        source: FrameSource,
+        realtime: bool = True,
+        folder_interval: float = DEFAULT_FOLDER_PACE_S,
+        control: PlaybackControl | None = None,
+    ):
         self.source = source
         self.realtime = realtime
-        self.folder_interval = folder_interval  # seconds per image of a folder, when realtime
+        # Pause, step, seek, loop and the seconds per image of a folder (when realtime).
+        self.control = control if control is not None else PlaybackControl(folder_pace_s=folder_interval)
+        self._seekable = is_seekable(source)
         self._cond = threading.Condition()
         self._frame: Frame | None = None
         self._error: str | None = None
@@ -199,14 +223,29 @@ class LatestFrameGrabber:
         return self
 
     def _run(self) -> None:
-        start = time.monotonic()
+        clock: float | None = None  # when the source's time 0 would have played; None: restart it
         try:
             while not self._stop.is_set():
+                if self._seekable:
+                    go, seek_to, held = self.control.wait_turn(self._stop)
+                    if not go:
+                        break
+                    if seek_to is not None:
+                        self.source.seek(seek_to)
+                    if held:
+                        clock = None
                 frame = self.source.read()
                 if frame is None:
+                    if self._seekable and self.control.loop and self.control.position is not None:
+                        self.source.seek(0)  # only after at least one frame: an empty source ends
+                        self.control.position, clock = None, None
+                        continue
                     break
+                self.control.position = frame.index
                 if self.realtime and self.source.fps:
-                    delay = frame.time - (time.monotonic() - start)
+                    if clock is None:
+                        clock = time.monotonic() - frame.time
+                    delay = frame.time - (time.monotonic() - clock)
                     if delay > 0 and self._stop.wait(delay):
                         break
                 with self._cond:
@@ -215,7 +254,7 @@ class LatestFrameGrabber:
                             self._cond.wait(0.1)
                     self._frame = frame
                     self._cond.notify_all()
-                if self.lossless and self.realtime and self._stop.wait(self.folder_interval):
+                if self.lossless and self.realtime and not self.control.wait_pace(self._stop):
                     break
         except SourceError as exc:
             self._error = str(exc)

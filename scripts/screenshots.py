@@ -36,14 +36,47 @@ def grab(window, out: str) -> None:
     print(f"saved {out}")
 
 
-def shoot_live(window, tmp: Path, out: str, args) -> None:
-    video = write_face_video(tmp / "face.avi", seconds=20, faces=1)
-    tab = window.live_tab
-    seen = {"n": 0}
+def write_timeline_video(path: Path, seconds: float = 40.0, fps: float = 30.0) -> Path:
+    """Three faces (scikit-image's astronaut, in other lights): one leaves at 12 s, one comes at 8 s."""
+    import cv2
+    import numpy as np
 
-    def on_result(_result) -> None:
-        seen["n"] += 1
-        if seen["n"] == 40:  # let FPS and smoothing settle
+    from bench.make_inputs import face_tile
+
+    tiles = [
+        face_tile(170),
+        cv2.convertScaleAbs(face_tile(160), alpha=0.9),
+        cv2.convertScaleAbs(face_tile(150)[:, ::-1], alpha=1.15, beta=15),
+    ]
+    slots = [(20, 130), (230, 150), (440, 140)]
+    shown = [(0, seconds), (0, 12), (8, seconds)]  # (from, until) per face
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    for i in range(int(seconds * fps)):
+        t = i / fps
+        frame = np.full((480, 640, 3), 80, dtype=np.uint8)
+        for tile, (x, y), (start, end) in zip(tiles, slots, shown, strict=True):
+            if start <= t < end:
+                dx = int(12 * np.sin(t * 1.3 + x))
+                h, w = tile.shape[:2]
+                frame[y : y + h, x + dx : x + dx + w] = tile
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def shoot_live(window, tmp: Path, out: str, args) -> None:
+    """A video of three faces, the third selected, grabbed once the timeline holds 25 s."""
+    video = write_timeline_video(tmp / "faces.avi")
+    window.resize(1280, 890)  # the side panel whole
+    tab = window.live_tab
+
+    def on_result(result) -> None:
+        third = [f for f in result.faces if f.box.x > 400]
+        if third and tab.selected_id != third[0].track_id:
+            b = third[0].box
+            tab.view.clicked_at.emit(b.x + b.w / 2, b.y + b.h / 2)  # as a click on that face
+        if result.time >= 25:
+            tab.result_shown.disconnect(on_result)
             grab(window, out)
             window.close()
 
@@ -55,7 +88,8 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
     """Capture a few "happy" crops of the video's face, fine-tune on them, grab the result."""
     from PySide6.QtCore import QTimer
 
-    video = write_face_video(tmp / "face.avi", seconds=20, faces=1)
+    video = write_face_video(tmp / "face.avi", seconds=90, faces=1)  # still playing when the fine-tune ends
+    window.resize(1280, 890)
     tab = window.live_tab
     panel = tab.calibration
     panel.emotion_buttons.button(3).click()  # happy
@@ -66,7 +100,13 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
             panel.fine_tune()
 
     panel.captured.connect(on_capture)
-    panel.finished.connect(lambda _card: QTimer.singleShot(500, lambda: (grab(window, out), window.close())))
+
+    def show_result() -> None:
+        bar = tab.side_scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the panel's end (the result), should the side panel scroll
+        QTimer.singleShot(200, lambda: (grab(window, out), window.close()))
+
+    panel.finished.connect(lambda _card: QTimer.singleShot(500, show_result))
     panel.message.connect(print)
     tab.start(str(video))
 
@@ -119,8 +159,9 @@ def main() -> int:
     from fer_desktop.ui.runs import wait_for_workers
 
     with tempfile.TemporaryDirectory() as tmp:
-        if args.which == "calibrate":  # its photos and model go to a throw-away user folder
-            os.environ["FER_DESKTOP_DATA_DIR"] = str(Path(tmp) / "user")
+        # A throw-away user folder: calibration photos, models and the settings saved on close
+        # never touch the real one, and every shot starts from the defaults.
+        os.environ["FER_DESKTOP_DATA_DIR"] = str(Path(tmp) / "user")
         app = QApplication.instance() or QApplication([])
         engine = AnalyzerEngine(active_model_path())
         window = MainWindow(engine, source="0")

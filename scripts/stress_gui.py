@@ -8,7 +8,8 @@ own, copies the shipped model (a second model to swap to), then cycles through
 actions: open a video / a folder / a missing camera in the Live tab, stop it,
 restart quickly (an old run's signals must be dropped), swap the model through the
 Train tab (loaded off the GUI thread), label a folder, start another one before it
-ends, cancel, mirror. It counts Python exceptions (sys.excepthook, which PySide
+ends, cancel, mirror, pause/resume and seek the video, record on and off (into the
+child's own data folder). It counts Python exceptions (sys.excepthook, which PySide
 calls for an exception in a slot, and threading.excepthook) and samples resident
 memory. The figures printed at the end: crashes (expected none), exceptions
 (expected 0), RSS at start, once warm (every action has run once) and at the end
@@ -119,7 +120,8 @@ class Stress:
         self.actions = [
             self.live_video_one, self.live_video_three, self.live_folder, self.live_missing_camera,
             self.live_stop, self.live_quick_restart, self.swap_model, self.label_a, self.label_b,
-            self.label_restart, self.label_cancel, self.mirror,
+            self.label_restart, self.label_cancel, self.mirror, self.live_pause, self.live_seek,
+            self.live_record,
         ]  # fmt: skip
         self._done_once: set[str] = set()
         live, label, train = window.live_tab, window.label_tab, window.train_tab
@@ -176,6 +178,19 @@ class Stress:
     def mirror(self) -> None:
         box = self.window.live_tab.mirror_box
         box.setChecked(not box.isChecked())
+
+    def live_pause(self) -> None:
+        self.window.live_tab.playback.toggle_pause()  # a no-op on a camera or a stopped run
+
+    def live_seek(self) -> None:
+        slider = self.window.live_tab.playback.slider
+        if slider.isEnabled():
+            slider.setValue(self.rng.randint(0, slider.maximum()))
+
+    def live_record(self) -> None:
+        button = self.window.live_tab.record.record_button
+        if button.isEnabled():
+            button.click()
 
     # -- the loop ----------------------------------------------------------------------------------
     def tick(self) -> bool:

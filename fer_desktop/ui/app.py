@@ -22,7 +22,10 @@ EXIT_WAIT_S = 60.0  # a training run asked to stop may still evaluate and save i
 SIGNAL_POLL_MS = 200
 
 
-def run_app(source: str = "0", model_path: Path | None = None, quit_after_s: float | None = None) -> int:
+def run_app(
+    source: str | None = None, model_path: Path | None = None, quit_after_s: float | None = None
+) -> int:
+    """The GUI on ``source`` (default: the camera chosen last time, else camera 0)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("FER Desktop")
     engine = AnalyzerEngine(model_path or active_model_path())

@@ -1,99 +1,123 @@
-"""The Live tab: a source, the annotated frame, the selected face's probabilities."""
+"""The Live tab: a source, the annotated frame, the selected face's probabilities and timeline."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from fer_desktop.analyzer import AnalyzerEngine, FrameResult
+from fer_desktop.cameras import RESOLUTIONS, list_cameras
 from fer_desktop.overlay import draw_results
-from fer_desktop.paths import snapshots_dir
+from fer_desktop.paths import recordings_dir, snapshots_dir
+from fer_desktop.playback import SourceInfo
+from fer_desktop.settings import read_settings, update_settings
 from fer_desktop.snapshots import save_snapshot
+from fer_desktop.timeline import EmotionTimeline
 from fer_desktop.ui.calibration_panel import CalibrationPanel
 from fer_desktop.ui.frame_view import FrameView
 from fer_desktop.ui.live_worker import LiveWorker
+from fer_desktop.ui.playback_bar import PlaybackBar
 from fer_desktop.ui.probability_panel import ProbabilityPanel
+from fer_desktop.ui.record_controls import RecordControls
 from fer_desktop.ui.runs import WorkerSlot
+from fer_desktop.ui.timeline_view import TimelineView
 
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v);;All files (*)"
+SIDE_WIDTH = 330  # at least; fixed: the side panel never resizes with its numbers, so the video stays put
+TIMELINE_REDRAW_S = 0.25  # the timeline redraws at most this often while frames arrive
+RUNTIME_NAMES = {"tflite": "TFLite", "tensorflow": "TensorFlow"}
 
 
 class LiveTab(QWidget):
     result_shown = Signal(object)  # FrameResult, after it has been drawn
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: AnalyzerEngine, source: str = "0", parent=None):
+    def __init__(self, engine: AnalyzerEngine, source: str | None = None, parent=None):
+        """``source``: a camera index, video or folder; None: the camera chosen last time (else 0)."""
         super().__init__(parent)
         self.engine = engine
-        self.source_spec = source
         self.runs = WorkerSlot()
         self.selected_id: int | None = None
+        self.last_image: np.ndarray | None = None  # the frame as analysed (mirrored if shown so)
         self.last_annotated: np.ndarray | None = None
         self.last_result: FrameResult | None = None
         self.snapshot_dir = snapshots_dir()
+        self.timeline = EmotionTimeline()
+        self.source_info: SourceInfo | None = None
         self._arrivals: deque[float] = deque(maxlen=30)
-        self._build()
+        self._timeline_drawn = 0.0
+        settings = read_settings()
+        self._last_video = settings.get("last_video", "")
+        self._last_folder = settings.get("last_video_folder", "")
+        self._build(settings)
+        self.source_spec = source if source is not None else self.camera_spec()
 
-    def _build(self) -> None:
-        self.camera_index = QSpinBox()
-        self.camera_index.setRange(0, 16)
-        self.camera_button = QPushButton("Camera")
-        self.video_button = QPushButton("Open video…")
-        self.folder_button = QPushButton("Open folder…")
-        self.start_button = QPushButton("Start")
+    def _build(self, settings: dict) -> None:
+        self._build_source_row(settings)
         self.mirror_box = QCheckBox("Mirror")
+        self.mirror_box.setChecked(bool(settings.get("mirror", False)))
         self.snapshot_button = QPushButton("Snapshot")
         self.snapshot_button.setEnabled(False)
-        self.reconnect_button = QPushButton("Reconnect")
-        self.reconnect_button.setToolTip("Open the same source again")
-        self.reconnect_button.setVisible(False)
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0, 95)
+        smoothing = settings.get("smoothing")
+        if isinstance(smoothing, (int, float)):
+            self.engine.set_smoothing(min(max(float(smoothing), 0.0), 0.95))
         self.smoothing_slider.setValue(round(self.engine.smoothing * 100))
         self.smoothing_slider.setToolTip("How much each face's probabilities are averaged over time")
         self.smoothing_slider.setMaximumWidth(120)
-
-        controls = QHBoxLayout()
-        for w in (
-            QLabel("Camera #"),
-            self.camera_index,
-            self.camera_button,
-            self.video_button,
-            self.folder_button,
-            self.start_button,
-            self.reconnect_button,
-            self.mirror_box,
-            self.snapshot_button,
-            QLabel("Smoothing"),
-            self.smoothing_slider,
-        ):
-            controls.addWidget(w)
-        controls.addStretch(1)
+        self.record = RecordControls(
+            Path(settings.get("record_folder") or recordings_dir()), bool(settings.get("record_video", False))
+        )
+        self.record.record_button.setEnabled(False)
+        self.record.message.connect(self.message)
+        view_row = QHBoxLayout()
+        smoothing_label = QLabel("Smoothing")
+        for w in (self.mirror_box, smoothing_label, self.smoothing_slider, self.snapshot_button, self.record):
+            view_row.addWidget(w)
+        view_row.addStretch(1)
+        pace = settings.get("folder_pace")
+        self.playback = PlaybackBar(
+            bool(settings.get("loop", False)), float(pace) if isinstance(pace, (int, float)) else 1.0
+        )
 
         self.view = FrameView()
+        self.timeline_view = TimelineView()
         self.panel = ProbabilityPanel()
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.source_label = QLabel("No source")
-        self.fps_label = QLabel("FPS –")
-        self.latency_label = QLabel("Latency –")
-        self.faces_label = QLabel("Faces –")
-        self.model_label = QLabel(f"Model: {model_name(self.engine.model_path)}")
+        self.source_label.setWordWrap(True)
+        self.faces_label = QLabel()
+        self.fps_label = QLabel()
+        self.latency_label = QLabel()
+        for label in (self.faces_label, self.fps_label, self.latency_label):
+            label.setFont(fixed)
+        self.model_label = QLabel()
         self.model_label.setWordWrap(True)
-        side = QVBoxLayout()
+        self.side_widget = QWidget()
+        side = QVBoxLayout(self.side_widget)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.panel)
         labels = (self.source_label, self.faces_label, self.fps_label, self.latency_label, self.model_label)
         for label in labels:
@@ -102,14 +126,30 @@ class LiveTab(QWidget):
         self.calibration = CalibrationPanel(self.engine, shortcut_host=self)
         self.calibration.message.connect(self.message)
         side.addWidget(self.calibration)
+        self.side_widget.setFixedWidth(max(SIDE_WIDTH, self.calibration.sizeHint().width()))
+        # Scrolls on short screens rather than forcing the window taller than the screen.
+        self.side_scroll = QScrollArea()
+        self.side_scroll.setWidget(self.side_widget)
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar = self.side_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.side_scroll.setFixedWidth(self.side_widget.width() + scrollbar + 2)
+        self.side_scroll.setWidgetResizable(True)
+        video_column = QVBoxLayout()
+        video_column.addWidget(self.view, 1)
+        video_column.addWidget(self.playback)
+        video_column.addWidget(self.timeline_view)
         body = QHBoxLayout()
-        body.addWidget(self.view, 1)
-        body.addLayout(side)
+        body.addLayout(video_column, 1)
+        body.addWidget(self.side_scroll)
         layout = QVBoxLayout(self)
-        layout.addLayout(controls)
+        layout.addLayout(self.source_row)
+        layout.addLayout(view_row)
         layout.addLayout(body, 1)
+        self._show_stats(None)
+        self.show_model()
 
-        self.camera_button.clicked.connect(lambda: self.start(str(self.camera_index.value())))
+        self.camera_button.clicked.connect(lambda: self.start(self.camera_spec()))
         self.video_button.clicked.connect(self._choose_video)
         self.folder_button.clicked.connect(self._choose_folder)
         self.start_button.clicked.connect(self._toggle)
@@ -118,6 +158,67 @@ class LiveTab(QWidget):
         self.snapshot_button.clicked.connect(self.snapshot)
         self.smoothing_slider.valueChanged.connect(lambda v: self.engine.set_smoothing(v / 100.0))
         self.view.clicked_at.connect(self._select_at)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        space.activated.connect(self.playback.toggle_pause)
+
+    def _build_source_row(self, settings: dict) -> None:
+        """Camera by name where the system lists them, else by number; its resolution; files."""
+        saved = settings.get("camera") if isinstance(settings.get("camera"), dict) else {}
+        self.cameras = list_cameras()
+        self.camera_choice = QComboBox()
+        self.camera_choice.setToolTip("Cameras found on this computer")
+        for camera in self.cameras:
+            self.camera_choice.addItem(camera.label, camera.index)
+        names = [c.name for c in self.cameras]
+        indices = [c.index for c in self.cameras]
+        if saved.get("name") in names:
+            self.camera_choice.setCurrentIndex(names.index(saved["name"]))
+        elif saved.get("index") in indices:
+            self.camera_choice.setCurrentIndex(indices.index(saved["index"]))
+        self.camera_index = QSpinBox()  # the fallback: OpenCV's camera number
+        self.camera_index.setRange(0, 9999)
+        self.camera_index.setToolTip("Camera number (no camera names could be listed)")
+        if isinstance(saved.get("index"), int):
+            self.camera_index.setValue(saved["index"])
+        self.camera_index_label = QLabel("Camera #")
+        self.camera_choice.setVisible(bool(self.cameras))
+        self.camera_index.setVisible(not self.cameras)
+        self.camera_index_label.setVisible(not self.cameras)
+        self.resolution_choice = QComboBox()
+        self.resolution_choice.addItems(list(RESOLUTIONS))
+        self.resolution_choice.setToolTip("Camera resolution (the camera picks its nearest mode)")
+        self.resolution_choice.setCurrentText(str(settings.get("camera_resolution", "Default")))
+        self.camera_button = QPushButton("Camera")
+        self.video_button = QPushButton("Open video…")
+        self.folder_button = QPushButton("Open folder…")
+        self.start_button = QPushButton("Start")
+        self.reconnect_button = QPushButton("Reconnect")
+        self.reconnect_button.setToolTip("Open the same source again")
+        self.reconnect_button.setVisible(False)
+        self.source_row = QHBoxLayout()
+        for w in (
+            self.camera_index_label,
+            self.camera_index,
+            self.camera_choice,
+            self.resolution_choice,
+            self.camera_button,
+            self.video_button,
+            self.folder_button,
+            self.start_button,
+            self.reconnect_button,
+        ):
+            self.source_row.addWidget(w)
+        self.source_row.addStretch(1)
+
+    def camera_spec(self) -> str:
+        """The chosen camera as a source spec: OpenCV's index, by name where the names are known."""
+        if self.cameras:
+            return str(self.camera_choice.currentData())
+        return str(self.camera_index.value())
+
+    def camera_resolution(self) -> tuple[int, int] | None:
+        return RESOLUTIONS.get(self.resolution_choice.currentText())
 
     # -- running -----------------------------------------------------------------
     @property
@@ -128,14 +229,22 @@ class LiveTab(QWidget):
     def start(self, spec: str | None = None) -> None:
         """Open ``spec`` (or the current source) in a new run; the previous run is discarded at once."""
         self.runs.discard()
+        self.record.stop()  # a recording holds one source: the files are finalised now
         if spec is not None:
             self.source_spec = spec
         self._reset_panels(f"Source: opening {self.source_spec}…")
         self.view.show_message(f"Opening {self.source_spec} and loading the model…")
-        worker = LiveWorker(self.engine, self.source_spec, mirror=self.mirror_box.isChecked())
+        worker = LiveWorker(
+            self.engine,
+            self.source_spec,
+            mirror=self.mirror_box.isChecked(),
+            playback=self.playback.new_control(),
+            resolution=self.camera_resolution(),
+        )
         self.runs.start(
             worker,
             {
+                worker.source_info: self._on_source_info,
                 worker.started_source: self._on_started,
                 worker.result_ready: self._on_result,
                 worker.failed: self._on_failed,
@@ -148,6 +257,7 @@ class LiveTab(QWidget):
 
     def stop(self) -> None:
         """Stop without waiting: the worker ends on its own, and nothing it still sends is shown."""
+        self.record.stop()
         if self.runs.current is not None:
             self.runs.discard()
             self._reset_panels("Stopped")
@@ -158,10 +268,13 @@ class LiveTab(QWidget):
         self._arrivals.clear()
         self.selected_id = None
         self.last_result = None
+        self.last_image = None
+        self.source_info = None
+        self.timeline.clear()
+        self.timeline_view.clear()
+        self.playback.attach(None, None)
         self.source_label.setText(source_text)
-        self.fps_label.setText("FPS –")
-        self.latency_label.setText("Latency –")
-        self.faces_label.setText("Faces –")
+        self._show_stats(None)
         self.panel.setTitle("No face")
         self.panel.clear()
         self.reconnect_button.setVisible(False)
@@ -176,25 +289,41 @@ class LiveTab(QWidget):
             self.start()
 
     def _update_buttons(self) -> None:
-        self.start_button.setText("Stop" if self.is_running() else "Start")
+        running = self.is_running()
+        self.start_button.setText("Stop" if running else "Start")
+        # Record once the source is open (its frame rate known), and Stop stays possible while recording.
+        opened = running and self.source_info is not None
+        self.record.record_button.setEnabled(opened or self.record.recording)
 
     def _set_mirror(self, on: bool) -> None:
         if self.runs.current is not None:
             self.runs.current.mirror = on
 
     def _choose_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open video", "", VIDEO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open video", self._last_video, VIDEO_FILTER)
         if path:
+            self._last_video = path
+            self._save_setting(last_video=path)
             self.start(path)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open folder of images")
+        path = QFileDialog.getExistingDirectory(self, "Open folder of images", self._last_folder)
         if path:
+            self._last_folder = path
+            self._save_setting(last_video_folder=path)
             self.start(path)
 
     # -- results -----------------------------------------------------------------
+    def _on_source_info(self, info: SourceInfo) -> None:
+        self.source_info = info
+        worker = self.runs.current
+        self.playback.attach(worker.playback if info.seekable else None, info)
+        self.record.fps = info.fps or 30.0
+        self._update_buttons()
+
     def _on_started(self, description: str) -> None:
         self.source_label.setText(f"Source: {description}")
+        self.show_model()  # the engine is built now: its runtime is known
         self.message.emit(f"Running on {description}")
 
     def _on_result(self, image: np.ndarray, result: FrameResult) -> None:
@@ -206,33 +335,60 @@ class LiveTab(QWidget):
         self.result_shown.emit(result)
 
     def _draw(self, image: np.ndarray, result: FrameResult) -> None:
-        now = time.monotonic()
-        self._arrivals.append(now)
+        self._arrivals.append(time.monotonic())
         ids = {f.track_id for f in result.faces}
         if self.selected_id not in ids:
             largest = result.largest_face()
             self.selected_id = largest.track_id if largest else None
-        self.last_result = result
-        self.last_annotated = draw_results(image, result, self.selected_id)
+        self.last_image, self.last_result = image, result
+        self.timeline.add(result)
+        self._render(redraw_timeline=self.playback.paused)
+        self.record.add(result, self.last_annotated)
+        selected = self.selected_face()
+        self.calibration.offer(image, selected.box if selected is not None else None)
+        self._show_stats(result)
+        self.playback.show_position(result.index, result.time)
+        self.snapshot_button.setEnabled(True)
+        self.reconnect_button.setVisible(False)
+
+    def _render(self, redraw_timeline: bool = True) -> None:
+        """Draw what depends on the selection: the boxes, the panel, the timeline (no new frame needed)."""
+        if self.last_image is None or self.last_result is None:
+            return
+        self.last_annotated = draw_results(self.last_image, self.last_result, self.selected_id)
         self.view.show_frame(self.last_annotated)
-        selected = next((f for f in result.faces if f.track_id == self.selected_id), None)
+        selected = self.selected_face()
         if selected is not None:
             self.panel.setTitle(f"Face {selected.track_id}: {selected.emotion} {selected.confidence:.0%}")
             self.panel.set_probabilities(selected.probs)
         else:
             self.panel.setTitle("No face")
             self.panel.clear()
-        self.calibration.offer(image, selected.box if selected is not None else None)
-        self.faces_label.setText(f"Faces {len(result.faces)}")
+        now = time.monotonic()
+        if redraw_timeline or now - self._timeline_drawn >= TIMELINE_REDRAW_S:
+            self._timeline_drawn = now
+            self.timeline_view.show_timeline(self.timeline, self.selected_id)
+
+    def selected_face(self):
+        if self.last_result is None:
+            return None
+        return next((f for f in self.last_result.faces if f.track_id == self.selected_id), None)
+
+    def _show_stats(self, result: FrameResult | None) -> None:
+        """Fixed-width numbers in a monospace font: the side panel never changes size as they change."""
+        if result is None:
+            self.faces_label.setText("Faces      -")
+            self.fps_label.setText("FPS        -")
+            self.latency_label.setText("Latency    - ms (faces    -, emotions    -)")
+            return
+        self.faces_label.setText(f"Faces    {len(result.faces):3d}")
         if len(self._arrivals) > 1:
             fps = (len(self._arrivals) - 1) / max(self._arrivals[-1] - self._arrivals[0], 1e-6)
-            self.fps_label.setText(f"FPS {fps:.1f}")
-        self.latency_label.setText(
-            f"Latency {result.detect_ms + result.infer_ms:.0f} ms "
-            f"(faces {result.detect_ms:.0f} ms, emotions {result.infer_ms:.0f} ms)"
+            self.fps_label.setText(f"FPS    {min(fps, 999.9):5.1f}")
+        total, detect, infer = (
+            min(ms, 9999) for ms in (result.detect_ms + result.infer_ms, result.detect_ms, result.infer_ms)
         )
-        self.snapshot_button.setEnabled(True)
-        self.reconnect_button.setVisible(False)
+        self.latency_label.setText(f"Latency {total:4.0f} ms (faces {detect:4.0f}, emotions {infer:4.0f})")
 
     def _select_at(self, x: float, y: float) -> None:
         if self.last_result is None:
@@ -241,10 +397,12 @@ class LiveTab(QWidget):
             b = face.box
             if b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h:
                 self.selected_id = face.track_id
+                self._render()  # at once, also while paused: no new frame comes to do it
                 return
 
     def _on_failed(self, text: str) -> None:
         hint = "" if "Open a video" in text else "\nChoose Camera, Open video… or Open folder… to continue."
+        self.record.stop()
         self._reset_panels(f"Source: {self.source_spec} (failed)")
         self.reconnect_button.setVisible(True)
         self.view.show_message(text + hint)
@@ -252,22 +410,32 @@ class LiveTab(QWidget):
         self._update_buttons()
 
     def _on_stalled(self, text: str) -> None:
-        self.fps_label.setText("FPS –")
+        self.fps_label.setText("FPS        -")
         self.reconnect_button.setVisible(True)
         self.view.show_message(text + "\nReconnect to open it again.")
         self.message.emit(text)
 
     def _on_source_end(self, text: str) -> None:
-        self.fps_label.setText("FPS –")
+        self.fps_label.setText("FPS        -")
+        self.record.stop()
+        self.playback.attach(None, None)  # the run has ended: nothing left to pause or seek
         self.message.emit(text)
         self._update_buttons()
 
     # -- model -------------------------------------------------------------------
     def show_model_loading(self, path: str) -> None:
-        self.model_label.setText(f"Model: {model_name(self.engine.model_path)} (loading {model_name(path)}…)")
+        current = model_name(self.engine.model_path)
+        loading = model_name(path)
+        self.model_label.setText(f"Model: {current}\nRuntime: {self._runtime()} (loading {loading}…)")
 
     def show_model(self, _path: str = "") -> None:
-        self.model_label.setText(f"Model: {model_name(self.engine.model_path)}")
+        self.model_label.setText(f"Model: {model_name(self.engine.model_path)}\nRuntime: {self._runtime()}")
+
+    def _runtime(self) -> str:
+        classifier = self.engine.classifier
+        if classifier is None:
+            return "chosen when a source starts"
+        return RUNTIME_NAMES.get(classifier.runtime, classifier.runtime)
 
     def snapshot(self) -> None:
         if self.last_annotated is None:
@@ -279,8 +447,31 @@ class LiveTab(QWidget):
             return
         self.message.emit(f"Snapshot saved to {path}")
 
+    # -- settings ----------------------------------------------------------------
+    def settings(self) -> dict:
+        """The Live tab's preferences, as saved between runs."""
+        camera = {"index": int(self.camera_spec())}
+        if self.cameras:
+            camera["name"] = self.cameras[self.camera_choice.currentIndex()].name
+        return {
+            "mirror": self.mirror_box.isChecked(),
+            "smoothing": self.smoothing_slider.value() / 100.0,
+            "camera": camera,
+            "camera_resolution": self.resolution_choice.currentText(),
+            "record_folder": str(self.record.folder),
+            "record_video": self.record.video_box.isChecked(),
+            "loop": self.playback.loop_box.isChecked(),
+            "folder_pace": self.playback.pace.value(),
+        }
+
+    def _save_setting(self, **values) -> None:
+        with contextlib.suppress(OSError):  # a lost preference must not interrupt the user
+            update_settings(**values)
+
     def shutdown(self) -> None:
+        self._save_setting(**self.settings())
         self.stop()
+        self.record.shutdown()
         self.calibration.shutdown()
 
 

@@ -9,6 +9,7 @@ import cv2
 from PySide6.QtCore import Signal
 
 from fer_desktop.analyzer import AnalyzerEngine
+from fer_desktop.playback import PlaybackControl, SourceInfo
 from fer_desktop.sources import FrameSource, LatestFrameGrabber, SourceError, open_source
 from fer_desktop.ui.stoppable import StoppableWorker
 
@@ -23,6 +24,7 @@ class LiveWorker(StoppableWorker):
     """
 
     started_source = Signal(str)  # description of the opened source
+    source_info = Signal(object)  # SourceInfo of the opened source, just before started_source
     result_ready = Signal(object, object)  # (BGR frame as analysed, FrameResult)
     failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
@@ -30,11 +32,21 @@ class LiveWorker(StoppableWorker):
 
     stall_s = 5.0
 
-    def __init__(self, engine: AnalyzerEngine, source_spec: str, mirror: bool = False):
+    def __init__(
+        self,
+        engine: AnalyzerEngine,
+        source_spec: str,
+        mirror: bool = False,
+        playback: PlaybackControl | None = None,
+        resolution: tuple[int, int] | None = None,
+    ):
         super().__init__()
         self.engine = engine
         self.source_spec = source_spec
         self.mirror = mirror
+        # Thread-safe: the tab pauses, steps and seeks through it while this thread runs.
+        self.playback = playback if playback is not None else PlaybackControl()
+        self.resolution = resolution
         self._drawn = threading.Event()
         self._drawn.set()
         self.emitted = 0  # results emitted; the tab counts those it drew
@@ -45,7 +57,7 @@ class LiveWorker(StoppableWorker):
 
     def run(self) -> None:
         try:
-            source = open_source(self.source_spec)
+            source = open_source(self.source_spec, self.resolution)
         except SourceError as exc:
             self.failed.emit(str(exc))
             return
@@ -58,11 +70,12 @@ class LiveWorker(StoppableWorker):
             source.close()
             self.failed.emit(f"Cannot start the emotion pipeline: {exc}")
             return
+        self.source_info.emit(SourceInfo.of(source))
         self.started_source.emit(source.description)
         self._loop(source)
 
     def _loop(self, source: FrameSource) -> None:
-        grabber = LatestFrameGrabber(source, realtime=True).start()
+        grabber = LatestFrameGrabber(source, realtime=True, control=self.playback).start()
         last_frame, stalled = time.monotonic(), False
         try:
             while not self._stop.is_set():
@@ -79,13 +92,14 @@ class LiveWorker(StoppableWorker):
                         self.stalled.emit(f"{source.description}: no frame for {self.stall_s:.0f} s")
                     continue
                 last_frame, stalled = time.monotonic(), False
-                if self.mirror:
-                    frame.image = cv2.flip(frame.image, 1)
                 try:
-                    result = self.engine.analyze(frame)
+                    result = self.engine.analyze(frame)  # unmirrored: ids survive a Mirror toggle
                 except Exception as exc:
                     self.failed.emit(f"Analysis failed: {exc}")
                     return
+                if self.mirror:
+                    frame.image = cv2.flip(frame.image, 1)
+                    result = result.mirrored(frame.image.shape[1])
                 if not self._wait_until_drawn():
                     return
                 self.emitted += 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
 from fer_desktop.analyzer import AnalyzerEngine
+from fer_desktop.settings import get_setting, update_settings
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label_tab import LabelTab
 from fer_desktop.ui.live_tab import LiveTab
@@ -13,7 +16,7 @@ from fer_desktop.ui.train_tab import TrainTab
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: AnalyzerEngine, source: str = "0"):
+    def __init__(self, engine: AnalyzerEngine, source: str | None = None):
         super().__init__()
         collect_in_gui_thread()
         self.engine = engine
@@ -33,7 +36,7 @@ class MainWindow(QMainWindow):
         self.train_tab.model_loading.connect(self.live_tab.show_model_loading)
         self.train_tab.model_changed.connect(self.live_tab.show_model)
         self.train_tab.model_refused.connect(self.live_tab.show_model)
-        self.resize(1100, 700)
+        self.resize(*saved_window_size())
         self.ask_before_closing = True
 
     def close_without_asking(self) -> None:
@@ -45,7 +48,21 @@ class MainWindow(QMainWindow):
         if self.ask_before_closing and not self.label_tab.confirm_discard("Close the window anyway?"):
             event.ignore()
             return
+        with contextlib.suppress(OSError):  # a lost preference must not stop the window closing
+            update_settings(window_size=[self.width(), self.height()])
         self.live_tab.shutdown()
         self.label_tab.shutdown()
         self.train_tab.shutdown()
         super().closeEvent(event)
+
+
+DEFAULT_SIZE = (1200, 840)  # the Live tab's side panel shows whole; it scrolls when smaller
+SIZE_RANGE = range(400, 10001)  # a size saved outside it (a corrupt file, a lost monitor) is ignored
+
+
+def saved_window_size() -> tuple[int, int]:
+    """The size the window had when it last closed (a sane one), else the default."""
+    size = get_setting("window_size")
+    if isinstance(size, list) and len(size) == 2 and all(type(v) is int and v in SIZE_RANGE for v in size):
+        return size[0], size[1]
+    return DEFAULT_SIZE

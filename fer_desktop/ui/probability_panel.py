@@ -1,10 +1,11 @@
-"""Seven labelled bars: the probabilities of the selected face."""
+"""Seven labelled bars: the probabilities of the selected face, each name in its overlay colour."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar
 
+from fer_desktop.timeline import CLASS_RGB
 from training.labels import CLASS_NAMES
 
 
@@ -18,7 +19,10 @@ class ProbabilityPanel(QGroupBox):
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
             bar.setFormat("%p%")
-            layout.addWidget(QLabel(name), row, 0)
+            r, g, b = CLASS_RGB[row]
+            # The class's colour on the boxes and the timeline: this panel is their key.
+            label = QLabel(f'<span style="color: rgb({r},{g},{b})">■</span> {name}')
+            layout.addWidget(label, row, 0)
             layout.addWidget(bar, row, 1)
             self.bars[name] = bar
         self.clear()
