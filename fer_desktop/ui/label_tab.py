@@ -53,6 +53,8 @@ class LabelTab(QWidget):
         self.whole_runs = WorkerSlot()  # photos taken whole as the face
         self.folder: Path | None = None
         self.labelled_with: Path | None = None  # the model of the current folder's run
+        self.labelling = False  # a run's rows are still to come
+        self.whole_pending = False  # photos being classified whole
         self.rows: list[LabelRow] = []
         self.summary: LabelSummary | None = None
         self.corrections: CorrectionStore | None = None
@@ -193,6 +195,7 @@ class LabelTab(QWidget):
             if self.corrections.load_note:
                 self.message.emit(self.corrections.load_note)
         self.labelled_with = self.engine.model_path
+        self.labelling = True
         self.relabel_button.setEnabled(False)
         worker = LabelWorker(self.engine, self.folder, frozenset(self.corrections.whole_image))
         self.runs.start(
@@ -224,7 +227,7 @@ class LabelTab(QWidget):
 
     def _update_relabel_button(self) -> None:
         stale = self.labelled_with is not None and self.labelled_with != self.engine.model_path
-        self.relabel_button.setEnabled(self.folder is not None and stale and not self.runs.is_running())
+        self.relabel_button.setEnabled(self.folder is not None and stale and not self.labelling)
         if self.relabel_button.isEnabled():
             self.relabel_button.setToolTip(
                 f"Labelled with {self.labelled_with.name}; label again with {self.engine.model_path.name}"
@@ -235,6 +238,7 @@ class LabelTab(QWidget):
         """Drop the current run without waiting for it; nothing it still sends is shown."""
         self.runs.discard()
         self.whole_runs.discard()
+        self.labelling = self.whole_pending = False
         self.cancel_button.setEnabled(False)
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -252,6 +256,7 @@ class LabelTab(QWidget):
             self.corrections.attach(rows)
         self.rows = rows
         self.summary = summary
+        self.labelling = False
         self.cancel_button.setEnabled(False)
         self._show_summary()
         self._refresh_counts()
@@ -275,6 +280,7 @@ class LabelTab(QWidget):
             self.emotion_filter.setItemText(i, text)
 
     def _on_failed(self, text: str) -> None:
+        self.labelling = False
         self.cancel_button.setEnabled(False)
         self._update_relabel_button()
         self.status.setText(text)
@@ -336,20 +342,35 @@ class LabelTab(QWidget):
     # -- photos without a face -------------------------------------------------------------
     def _update_whole_button(self, *_args) -> None:
         no_face = any(r.status == STATUS_NO_FACE for r in self.selected_rows())
-        busy = self.runs.is_running() or self.whole_runs.is_running()
+        busy = self.labelling or self.whole_pending
         self.whole_button.setEnabled(no_face and not busy)
 
     def use_whole_image_for_selected(self) -> None:
         """Classify each selected photo without a face whole, as one face (remembered for this folder)."""
         paths = sorted({r.path for r in self.selected_rows() if r.status == STATUS_NO_FACE})
-        if not paths or self.folder is None or self.corrections is None or self.runs.is_running():
+        if (
+            not paths
+            or self.folder is None
+            or self.corrections is None
+            or self.labelling
+            or self.whole_pending
+        ):
             return
         self.corrections.use_whole_image(paths)
         worker = WholeImageWorker(self.engine, self.folder, paths)
-        self.whole_runs.start(worker, {worker.done: self._on_whole_images, worker.failed: self._on_failed})
+        self.whole_pending = True
+        self.whole_runs.start(
+            worker, {worker.done: self._on_whole_images, worker.failed: self._on_whole_failed}
+        )
         self.whole_button.setEnabled(False)
 
+    def _on_whole_failed(self, text: str) -> None:
+        self.whole_pending = False
+        self._update_whole_button()
+        self.message.emit(text)
+
     def _on_whole_images(self, results: dict[str, list[LabelRow]]) -> None:
+        self.whole_pending = False
         changed = []
         for rel, new_rows in results.items():
             old = next((r for r in self.rows if r.path == rel and r.status == STATUS_NO_FACE), None)
