@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon, QPixmap
 
 from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow
 from fer_desktop.ui.frame_view import bgr_to_qimage
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+ITEM_SIZE = QSize(128, 142)  # a 96x96 thumbnail and up to three lines of caption
 
 
 class FaceListModel(QAbstractListModel):
@@ -41,6 +42,8 @@ class FaceListModel(QAbstractListModel):
             return f"{row.path}, face {row.face}{whole}"
         if role == ROW_ROLE:
             return row
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return ITEM_SIZE  # one size for all (uniform items): room for a corrected face's two-line caption
         return None
 
     def add_rows(self, rows: list[LabelRow]) -> None:
