@@ -138,6 +138,7 @@ class TrainTab(QWidget):
             controls.addWidget(w)
 
         self.models = QListWidget()
+        self.models.setWordWrap(True)  # a model's figures in full, not cut at the list's edge
         self.card_view = QTextBrowser()
         self.use_button = QPushButton("Use this model")
         self.use_button.setEnabled(False)
@@ -394,6 +395,7 @@ class TrainTab(QWidget):
         for stored in model_store.list_models():
             mark = "● " if stored.path.resolve() == active else ""
             item = QListWidgetItem(mark + stored.summary())
+            item.setToolTip(f"{stored.summary()}\n{stored.path}")
             item.setData(Qt.ItemDataRole.UserRole, stored)
             self.models.addItem(item)
 
