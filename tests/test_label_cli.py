@@ -157,6 +157,7 @@ def test_no_detect_treats_each_image_as_a_face(tmp_path, face_crop, capsys):
     rows = _read_rows(out)
     assert [r["status"] for r in rows] == ["ok"] * 3
     assert all((r["x"], r["y"], r["w"], r["h"]) == ("0", "0", "48", "48") for r in rows)
+    assert {r["face_source"] for r in rows} == {"whole image"}
 
 
 def test_missing_folder_is_an_error(tmp_path, capsys):
