@@ -146,6 +146,8 @@ class TrainTab(QWidget):
         self.import_button = QPushButton("Add model file…")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
+        for button in (self.rename_button, self.delete_button):
+            button.setEnabled(False)  # until a model of the user's is selected
         self.models_page = QWidget()
         mb = QVBoxLayout(self.models_page)
         mb.addWidget(self.models, 1)
@@ -400,13 +402,13 @@ class TrainTab(QWidget):
             self.models.addItem(item)
 
     def _show_card(self, item: QListWidgetItem | None, _prev=None) -> None:
-        if item is None:
-            self.card_view.clear()
-            return
-        stored = item.data(Qt.ItemDataRole.UserRole)
-        self.card_view.setMarkdown(model_store.card_text(stored))
+        stored = None if item is None else item.data(Qt.ItemDataRole.UserRole)
         for button in (self.rename_button, self.delete_button):
-            button.setEnabled(not stored.bundled)
+            button.setEnabled(stored is not None and not stored.bundled)
+        if stored is None:
+            self.card_view.clear()
+        else:
+            self.card_view.setMarkdown(model_store.card_text(stored))
 
     def selected_model(self) -> model_store.StoredModel | None:
         item = self.models.currentItem()
