@@ -135,7 +135,7 @@ class LabelRow:
         box = Box(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
         label = cls(
             row["path"], row["status"], int(row["face"]), box, probs, row.get("label_source") or "model",
-            face_source=row.get("face_source") or FACE_DETECTED,
+            face_source=row.get("face_source", ""),  # "" in a CSV written before the column
         )  # fmt: skip
         if label.label_source == "human":
             label.human_emotion = row["emotion"]
@@ -306,6 +306,9 @@ def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, st
             rows: dict[str, list[LabelRow]] = {}
             for row in csv.DictReader(fh):
                 rows.setdefault(row["path"], []).append(LabelRow.from_csv(row))
+        source = FACE_DETECTED if expected["options"]["detect"] else FACE_WHOLE_IMAGE
+        for label in (r for rs in rows.values() for r in rs if r.status == STATUS_OK and not r.face_source):
+            label.face_source = source  # an earlier version's CSV: the run's options say it
     except (OSError, ValueError, KeyError) as exc:
         return None, f"not reusing {out_csv.name}: it cannot be read back ({exc})"
     for key, what in (("model", "another model"), ("options", "other options"), ("root", "another folder")):
