@@ -151,6 +151,12 @@ class CorrectionStore:
             self.whole_image |= set(paths)
             self.save()
 
+    def stop_whole_image(self, paths: list[str]) -> None:
+        """These photos are no longer taken whole (their corrections stay, for a change of mind)."""
+        if self.whole_image & set(paths):
+            self.whole_image -= set(paths)
+            self.save()
+
     def mark_exported(self, rows: list[LabelRow]) -> None:
         """These faces were just exported with their current labels (a cancelled run exports fewer)."""
         for row in rows:

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 
 from fer_desktop.analyzer import AnalyzerEngine
-from fer_desktop.labelling import FACE_WHOLE_IMAGE
+from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE
 from fer_desktop.photos import read_photo
 from fer_desktop.ui.face_grid_model import ROW_ROLE
 from fer_desktop.ui.main_window import MainWindow
@@ -74,6 +74,22 @@ def test_a_photo_without_a_face_is_listed_and_can_be_taken_whole(
     with (tmp_path / "labels.csv").open(newline="", encoding="utf-8") as fh:
         row = next(r for r in csv.DictReader(fh) if r["path"] == "coffee.jpg")
     assert row["face_source"] == "whole image" and row["label_source"] == "human" and row["status"] == "ok"
+
+    # A change of mind: back to "no face"; the correction stays saved for another change of mind.
+    tab.emotion_filter.setCurrentIndex(0)
+    tab.select_face(next(i for i in range(tab.filtered.rowCount())
+                         if tab.filtered.index(i, 0).data(ROW_ROLE).path == "coffee.jpg"))  # fmt: skip
+    assert tab.not_whole_button.isEnabled() and not tab.whole_button.isEnabled()
+    tab.not_whole_button.click()
+    assert next(r for r in tab.rows if r.path == "coffee.jpg").status == STATUS_NO_FACE
+    assert tab.emotion_filter.itemText(NO_FACE_FILTER) == "no face (1)"
+    _label(qtbot, tab, folder)
+    assert next(r for r in tab.rows if r.path == "coffee.jpg").status == STATUS_NO_FACE
+    tab.emotion_filter.setCurrentIndex(NO_FACE_FILTER)
+    tab.select_face(0)
+    tab.whole_button.click()
+    qtbot.waitUntil(lambda: next(r for r in tab.rows if r.path == "coffee.jpg").status == "ok", timeout=30000)
+    assert next(r for r in tab.rows if r.path == "coffee.jpg").emotion == "surprise"
 
 
 def test_relabel_with_the_current_model_keeps_the_corrections(qtbot, model_path, folder, tmp_path):

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from fer_desktop import labelling
 from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.corrections import CorrectionStore
-from fer_desktop.labelling import STATUS_NO_FACE, STATUS_OK, LabelRow, LabelSummary
+from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow, LabelSummary
 from fer_desktop.photos import PhotoError, read_photo
 from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, export_dialog, run_export_dialog
 from fer_desktop.ui.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
@@ -133,6 +133,9 @@ class LabelTab(QWidget):
             "For photos where no face was found: classify the whole photo as one face"
         )
         self.whole_button.setEnabled(False)
+        self.not_whole_button = QPushButton("Not the whole image")
+        self.not_whole_button.setToolTip("Take back 'Use the whole image as the face': no face in this photo")
+        self.not_whole_button.setEnabled(False)
         undo = QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
         undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         detail = QWidget()
@@ -140,7 +143,10 @@ class LabelTab(QWidget):
         detail_layout.addWidget(self.photo, 1)
         detail_layout.addWidget(self.probs)
         detail_layout.addLayout(correct)
-        detail_layout.addWidget(self.whole_button)
+        whole = QHBoxLayout()
+        whole.addWidget(self.whole_button, 1)
+        whole.addWidget(self.not_whole_button)
+        detail_layout.addLayout(whole)
         split = QSplitter()
         split.addWidget(self.grid)
         split.addWidget(detail)
@@ -157,6 +163,7 @@ class LabelTab(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.relabel_button.clicked.connect(self.relabel)
         self.whole_button.clicked.connect(self.use_whole_image_for_selected)
+        self.not_whole_button.clicked.connect(self.stop_whole_image_for_selected)
         self.emotion_filter.currentIndexChanged.connect(self._apply_filter)
         self.confidence_filter.valueChanged.connect(self._apply_filter)
         self.grid.selectionModel().currentChanged.connect(self._show_face)
@@ -344,6 +351,32 @@ class LabelTab(QWidget):
         no_face = any(r.status == STATUS_NO_FACE for r in self.selected_rows())
         busy = self.labelling or self.whole_pending
         self.whole_button.setEnabled(no_face and not busy)
+        self.not_whole_button.setEnabled(bool(self._chosen_whole(self.selected_rows())) and not busy)
+
+    def _chosen_whole(self, rows: list[LabelRow]) -> list[LabelRow]:
+        """The faces among ``rows`` that are whole photos because a person chose so."""
+        chosen = self.corrections.whole_image if self.corrections is not None else set()
+        return [
+            r
+            for r in rows
+            if r.status == STATUS_OK and r.face_source == FACE_WHOLE_IMAGE and r.path in chosen
+        ]
+
+    def stop_whole_image_for_selected(self) -> None:
+        """Back to "no face" for the selected whole-photo faces; a correction of one stays saved
+        (it comes back if the whole image is chosen again)."""
+        rows = self._chosen_whole(self.selected_rows())
+        if not rows or self.corrections is None or self.labelling or self.whole_pending:
+            return
+        self.corrections.stop_whole_image([r.path for r in rows])
+        changed = []
+        for face in rows:
+            photo = LabelRow(face.path, STATUS_NO_FACE, crop=face.crop)
+            self.rows = [photo if r is face else r for r in self.rows]
+            self.faces.replace_row(face, photo)
+            changed.append(photo)
+        self._show_changes(changed)
+        self._update_whole_button()
 
     def use_whole_image_for_selected(self) -> None:
         """Classify each selected photo without a face whole, as one face (remembered for this folder)."""
@@ -379,7 +412,7 @@ class LabelTab(QWidget):
             new = new_rows[0]
             if self.corrections is not None:
                 self.corrections.attach([new])
-            self.rows[self.rows.index(old)] = new
+            self.rows = [new if r is old else r for r in self.rows]  # by identity: == compares arrays
             self.faces.replace_row(old, new)
             changed.append(new)
         self._show_changes(changed)
