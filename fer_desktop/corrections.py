@@ -4,7 +4,9 @@ Human work must survive closing the window, choosing another folder, or a crash:
 correction is written at once (atomically) to a JSON file per labelled folder in the
 per-user data folder, and put back on the faces when that folder is labelled again.
 A face is known by its photo's path and its box, which the face detector reproduces for
-an unchanged photo whatever the emotion model.
+an unchanged photo whatever the emotion model.  Photos a person chose to take whole as the
+face (the detector found none) are kept here too, so labelling the folder again (with any
+model) finds those faces, and their corrections, again.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class CorrectionStore:
         self.labels: dict[str, str] = {}
         self.exported: dict[str, str] = {}
         self.rows: dict[str, LabelRow] = {}
+        self.whole_image: set[str] = set()  # photo paths taken whole as the face
         self.undo_stack: list[list[Change]] = []
         self.last_error: str | None = None
         self.load_note = self._load()
@@ -73,6 +76,9 @@ class CorrectionStore:
         if not isinstance(labels, dict):
             return self._set_aside("the saved corrections file is malformed")
         self.labels = {k: v for k, v in labels.items() if isinstance(k, str) and v in CLASS_NAMES}
+        whole = data.get("whole_image")
+        if isinstance(whole, list):
+            self.whole_image = {p for p in whole if isinstance(p, str)}
         exported = data.get("exported")
         if isinstance(exported, dict):
             self.exported = {k: v for k, v in exported.items() if isinstance(k, str) and v in CLASS_NAMES}
@@ -139,6 +145,18 @@ class CorrectionStore:
         self.save()
         return changed
 
+    def use_whole_image(self, paths: list[str]) -> None:
+        """Remember that these photos (no face found) are to be taken whole as the face; saved at once."""
+        if not set(paths) <= self.whole_image:
+            self.whole_image |= set(paths)
+            self.save()
+
+    def stop_whole_image(self, paths: list[str]) -> None:
+        """These photos are no longer taken whole (their corrections stay, for a change of mind)."""
+        if self.whole_image & set(paths):
+            self.whole_image -= set(paths)
+            self.save()
+
     def mark_exported(self, rows: list[LabelRow]) -> None:
         """These faces were just exported with their current labels (a cancelled run exports fewer)."""
         for row in rows:
@@ -174,6 +192,7 @@ class CorrectionStore:
             "folder": str(self.folder),
             "labels": self.labels,
             "exported": self.exported,
+            "whole_image": sorted(self.whole_image),
         }
         try:
             atomic.write_json(self.file, data)

@@ -7,7 +7,9 @@ complete-looking half file.  A second run over the same folder with the same
 model and options reuses the rows of photos that have not changed.
 
 CSV columns ``path, face, x, y, w, h, emotion, confidence``, one per class and
-``status`` are a contract: add, never rename.
+``status`` are a contract: add, never rename.  ``confidence`` is the model's probability
+of the row's ``emotion``: for a face a person corrected, of the human label, not of the
+model's own answer (that one is ``model_confidence``, beside ``model_emotion``).
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ from training.preprocess import CROP_MARGIN, INPUT_SIZE
 
 LABEL_COLUMNS = [
     "path", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES,
-    "status", "label_source", "model_emotion",
+    "status", "label_source", "model_emotion", "model_confidence", "face_source",
 ]  # fmt: skip
 STATUS_OK = "ok"
 STATUS_NO_FACE = "no face"
+FACE_DETECTED = "detector"  # face_source: the face detector's box
+FACE_WHOLE_IMAGE = (
+    "whole image"  # face_source: the whole image taken as the face (--no-detect, or a user's choice)
+)
 
 
 @dataclass
@@ -52,6 +58,7 @@ class LabelRow:
     label_source: str = ""  # "model" or "human"
     human_emotion: str = ""
     crop: np.ndarray | None = field(default=None, repr=False)  # 96x96 BGR thumbnail
+    face_source: str = ""  # FACE_DETECTED or FACE_WHOLE_IMAGE for a face
 
     @property
     def model_emotion(self) -> str:
@@ -63,7 +70,23 @@ class LabelRow:
 
     @property
     def confidence(self) -> float | None:
+        """The model's probability of ``emotion``: never the model's certainty about another class."""
+        if self.probs is None:
+            return None
+        return float(self.probs[CLASS_NAMES.index(self.emotion)])
+
+    @property
+    def model_confidence(self) -> float | None:
+        """The model's probability of its own answer, ``model_emotion``."""
         return None if self.probs is None else float(np.max(self.probs))
+
+    def caption(self) -> str:
+        """``happy 81%``; a corrected face says both: ``sad ✎ (model: happy 81%)``."""
+        if self.probs is None:
+            return self.status
+        if self.label_source == "human":
+            return f"{self.emotion} ✎ (model: {self.model_emotion} {self.model_confidence:.0%})"
+        return f"{self.emotion} {self.confidence:.0%}"
 
     def set_human_label(self, emotion: str) -> None:
         if emotion not in CLASS_NAMES:
@@ -78,12 +101,14 @@ class LabelRow:
 
     def to_csv(self) -> list[str]:
         if self.box is None or self.probs is None:
-            return [self.path, "", "", "", "", "", "", "", *([""] * len(CLASS_NAMES)), self.status, "", ""]
+            empty = [""] * (len(LABEL_COLUMNS) - 2)
+            return [self.path, *empty[: LABEL_COLUMNS.index("status") - 1], self.status,
+                    *empty[LABEL_COLUMNS.index("status") - 1 :]]  # fmt: skip
         b = self.box
         return [
             self.path, str(self.face), str(b.x), str(b.y), str(b.w), str(b.h), self.emotion,
             f"{self.confidence:.4f}", *(f"{p:.4f}" for p in self.probs), self.status,
-            self.label_source, self.model_emotion,
+            self.label_source, self.model_emotion, f"{self.model_confidence:.4f}", self.face_source,
         ]  # fmt: skip
 
     def to_json(self) -> dict:
@@ -97,6 +122,8 @@ class LabelRow:
                 probabilities={c: round(float(p), 4) for c, p in zip(CLASS_NAMES, self.probs, strict=True)},
                 label_source=self.label_source,
                 model_emotion=self.model_emotion,
+                model_confidence=round(self.model_confidence or 0.0, 4),
+                face_source=self.face_source,
             )
         return out
 
@@ -107,30 +134,61 @@ class LabelRow:
         probs = np.array([float(row[c]) for c in CLASS_NAMES])
         box = Box(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
         label = cls(
-            row["path"], row["status"], int(row["face"]), box, probs, row.get("label_source") or "model"
-        )
+            row["path"], row["status"], int(row["face"]), box, probs, row.get("label_source") or "model",
+            face_source=row.get("face_source", ""),  # "" in a CSV written before the column
+        )  # fmt: skip
         if label.label_source == "human":
             label.human_emotion = row["emotion"]
         return label
 
 
 class PhotoLabeller:
-    """Faces and emotions of one photo.  ``detector=None`` treats each image as a face crop."""
+    """Faces and emotions of one photo.  ``detector=None`` treats each image as a face crop.
 
-    def __init__(self, classifier, detector: FaceDetector | None, margin: float = CROP_MARGIN):
+    ``whole_image`` names photos (relative paths) a person chose to take whole as the face
+    when the detector finds none there.
+    """
+
+    def __init__(
+        self,
+        classifier,
+        detector: FaceDetector | None,
+        margin: float = CROP_MARGIN,
+        whole_image: frozenset[str] = frozenset(),
+    ):
         self.classifier = classifier
         self.detector = detector
         self.margin = margin
+        self.whole_image = whole_image
 
     def label(self, rel: str, image: np.ndarray) -> list[LabelRow]:
         boxes, crops = find_faces(image, self.detector, self.margin)
+        source = FACE_DETECTED if self.detector is not None else FACE_WHOLE_IMAGE
+        if not boxes and rel in self.whole_image:
+            boxes, crops = find_faces(image, None)
+            source = FACE_WHOLE_IMAGE
         if not boxes:
-            return [LabelRow(rel, STATUS_NO_FACE)]
+            return [LabelRow(rel, STATUS_NO_FACE, crop=photo_thumbnail(image))]
         probs = self.classifier.predict(crops)
         return [
-            LabelRow(rel, STATUS_OK, i, b, p.astype(np.float64), "model", crop=thumbnail(c))
+            LabelRow(
+                rel, STATUS_OK, i, b, p.astype(np.float64), "model", crop=thumbnail(c), face_source=source
+            )
             for i, (b, p, c) in enumerate(zip(boxes, probs, crops, strict=True))
         ]
+
+
+def label_whole_images(root: Path, rels: list[str], classifier) -> dict[str, list[LabelRow]]:
+    """Each photo taken whole as one face (through the same preprocessing as any crop): a person's choice
+    for photos where the detector found none."""
+    labeller = PhotoLabeller(classifier, None)
+    out = {}
+    for rel in rels:
+        try:
+            out[rel] = labeller.label(rel, read_photo(root / rel))
+        except PhotoError as exc:
+            out[rel] = [LabelRow(rel, f"unreadable: {exc}")]
+    return out
 
 
 def find_faces(
@@ -145,6 +203,19 @@ def find_faces(
         return [Box(0, 0, w, h)], [image]
     boxes = detector.detect(image)
     return boxes, [crop_face(image, b, margin) for b in boxes]
+
+
+def photo_thumbnail(image: np.ndarray) -> np.ndarray:
+    """A whole photo in a 96x96 square, its shape kept (grey bars): shown for a photo without a face."""
+    h, w = image.shape[:2]
+    scale = INPUT_SIZE / max(h, w)
+    small = cv2.resize(
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    square = np.full((INPUT_SIZE, INPUT_SIZE, 3), 128, np.uint8)
+    y, x = (INPUT_SIZE - small.shape[0]) // 2, (INPUT_SIZE - small.shape[1]) // 2
+    square[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return square
 
 
 def thumbnail(crop: np.ndarray) -> np.ndarray:
@@ -235,6 +306,9 @@ def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, st
             rows: dict[str, list[LabelRow]] = {}
             for row in csv.DictReader(fh):
                 rows.setdefault(row["path"], []).append(LabelRow.from_csv(row))
+        source = FACE_DETECTED if expected["options"]["detect"] else FACE_WHOLE_IMAGE
+        for label in (r for rs in rows.values() for r in rs if r.status == STATUS_OK and not r.face_source):
+            label.face_source = source  # an earlier version's CSV: the run's options say it
     except (OSError, ValueError, KeyError) as exc:
         return None, f"not reusing {out_csv.name}: it cannot be read back ({exc})"
     for key, what in (("model", "another model"), ("options", "other options"), ("root", "another folder")):

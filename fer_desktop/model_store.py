@@ -143,3 +143,74 @@ def import_model(source: str | Path) -> Path:
     with atomic.atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
     return dest
+
+
+def card_text(stored: StoredModel) -> str:
+    """The model's card as Markdown for people, rendered from its JSON (older ``.md`` files show dicts).
+
+    A card the renderer cannot read (hand-edited, an older format) falls back to its ``.md`` file.
+    """
+    from training.card import card_markdown, card_paths
+
+    if stored.card is not None:
+        try:
+            if stored.card.get("kind") == "personalised":
+                from training.personalize import personal_card_markdown
+
+                return personal_card_markdown(stored.card)
+            return card_markdown(stored.card)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            pass
+    try:
+        return card_paths(stored.path)[1].read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return f"{stored.path}\n\n(no readable model card)"
+
+
+class ModelEditError(ValueError):
+    """A rename or delete that must not happen; the message says why."""
+
+
+def check_editable(stored: StoredModel, active: Path, what: str) -> None:
+    if stored.bundled or user_models_dir().resolve() not in stored.path.resolve().parents:
+        raise ModelEditError(f"the bundled default model cannot be {what}")
+    if _same_file(stored.path, active):
+        raise ModelEditError(f"{stored.name} is the model in use: use another model first, then {what[:-1]}")
+
+
+def delete_model(stored: StoredModel, active: Path) -> None:
+    """Remove a user model's folder (model, TFLite copy, card, history).
+
+    Never the bundled default nor the active model (the app would lose the model it runs).
+    """
+    check_editable(stored, active, "deleted")
+    shutil.rmtree(stored.path.parent)
+
+
+def check_model_name(name: str) -> str:
+    """A new model name as a folder name: one path component, nothing hidden."""
+    name = name.strip()
+    if not name or name in (".", "..") or name.startswith(".") or any(c in name for c in '/\\:*?"<>|'):
+        raise ModelEditError(f"{name!r} cannot be a model name (no slashes, no leading dot)")
+    return name
+
+
+def rename_model(stored: StoredModel, new_name: str, active: Path) -> Path:
+    """Rename a user model's folder; its card's ``name`` and ``path`` follow.  Returns the new model path."""
+    check_editable(stored, active, "renamed")
+    new_name = check_model_name(new_name)
+    dest = stored.path.parent.with_name(new_name)
+    if dest.exists():
+        raise ModelEditError(f"a model named {new_name} already exists")
+    stored.path.parent.rename(dest)
+    new_path = dest / stored.path.name
+    if stored.card is not None:
+        from training.card import card_paths
+
+        card = {**stored.card, "name": new_name, "path": str(new_path)}
+        json_path, md_path = card_paths(new_path)
+        atomic.write_json(json_path, card)
+        stored = StoredModel(new_name, new_path, card)
+        if md_path.exists():
+            atomic.write_text(md_path, card_text(stored))
+    return new_path

@@ -6,10 +6,14 @@
         docs/screenshot-train.png --data ../shared/data/fer2013
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py calibrate \
         docs/screenshot-calibrate.png
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py label \
+        docs/screenshot-label.png
 
 ``live`` plays a video of a real face (scikit-image's astronaut); ``train``
 fine-tunes the current model for a few epochs on a small sample of the given
-FER2013 folder (copied to a temporary class-folder tree, never into the repo).
+FER2013 folder (copied to a temporary class-folder tree, never into the repo);
+``label`` labels a small folder of photos it writes (scikit-image's samples: faces, and
+two photos without one), corrects one face and shows it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.make_inputs import write_face_video
+from bench.make_inputs import write_face_photos, write_face_video
 
 
 def grab(window, out: str) -> None:
@@ -111,6 +115,39 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
     tab.start(str(video))
 
 
+def write_label_photos(folder: Path) -> Path:
+    """A few photos of a face at different places and sizes, and two without a face."""
+    import cv2
+    import numpy as np
+    from skimage import data
+
+    write_face_photos(folder, 6)
+    cv2.imwrite(str(folder / "astronaut.jpg"), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(folder / "mirrored.jpg"), cv2.cvtColor(data.astronaut()[:, ::-1], cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(folder / "coffee.jpg"), np.ascontiguousarray(data.coffee()[:, :, ::-1]))
+    cv2.imwrite(str(folder / "cat.jpg"), np.ascontiguousarray(data.chelsea()[:, :, ::-1]))
+    return folder
+
+
+def shoot_label(window, tmp: Path, out: str, args) -> None:
+    """Label the photos, correct the first face, select it: the grid, the photo and the captions."""
+    from PySide6.QtCore import QTimer
+
+    tab = window.label_tab
+    window.tabs.setCurrentWidget(tab)
+    folder = write_label_photos(tmp / "photos")
+
+    def on_done(_summary) -> None:
+        tab.select_face(0)
+        row = tab.selected_rows()[0]
+        tab.set_label_for_selected("neutral" if row.model_emotion != "neutral" else "happy")
+        QTimer.singleShot(800, lambda: (grab(window, out), window.close_without_asking()))
+
+    tab.finished.connect(on_done)
+    tab.message.connect(print)
+    tab.start_labelling(folder)
+
+
 def sample_fer(data: Path, dest: Path, per_class: int) -> Path:
     from training.labels import CLASS_NAMES
 
@@ -143,7 +180,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("which", choices=["live", "train", "calibrate"])
+    parser.add_argument("which", choices=["live", "train", "calibrate", "label"])
     parser.add_argument("out")
     parser.add_argument("--data", default="../shared/data/fer2013")
     parser.add_argument("--per-class", type=int, default=60)
@@ -167,7 +204,8 @@ def main() -> int:
         window = MainWindow(engine, source="0")
         window.resize(1280, 780)
         window.show()
-        shoot = {"live": shoot_live, "train": shoot_train, "calibrate": shoot_calibrate}[args.which]
+        shots = {"live": shoot_live, "train": shoot_train, "calibrate": shoot_calibrate, "label": shoot_label}
+        shoot = shots[args.which]
         shoot(window, Path(tmp), args.out, args)
         QTimer.singleShot(600000, window.close)
         app.exec()

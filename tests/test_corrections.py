@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import errno
 import json
 
@@ -116,3 +117,54 @@ def test_the_warning_says_how_many_and_whether_they_are_kept(tmp_path, monkeypat
     monkeypatch.setattr(atomic, "write_json", _failing(errno.EACCES, "Permission denied"))
     store.set_label(rows[2:3], "sad")
     assert "could NOT be saved" in store.unexported_warning()
+
+
+def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
+    from fer_desktop.labelling import LABEL_COLUMNS, write_csv
+
+    probs = np.array([0.05, 0.0, 0.04, 0.81, 0.06, 0.02, 0.02])
+    row = LabelRow("a.jpg", STATUS_OK, 0, Box(1, 2, 3, 4), probs, "model", face_source="detector")
+    assert row.caption() == "happy 81%" and row.confidence == row.model_confidence == 0.81
+    row.set_human_label("sad")
+    assert row.caption() == "sad ✎ (model: happy 81%)"
+    assert row.confidence == pytest.approx(0.06) and row.model_confidence == pytest.approx(0.81)
+    write_csv([row, LabelRow("b.jpg", STATUS_NO_FACE)], tmp_path / "out.csv")
+
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        corrected, no_face = list(reader)
+    assert reader.fieldnames == LABEL_COLUMNS and LABEL_COLUMNS[-2:] == ["model_confidence", "face_source"]
+    assert (corrected["emotion"], corrected["confidence"], corrected["label_source"]) == (
+        "sad",
+        "0.0600",
+        "human",
+    )
+    assert (corrected["model_emotion"], corrected["model_confidence"]) == ("happy", "0.8100")
+    assert no_face["status"] == "no face" and no_face["confidence"] == no_face["face_source"] == ""
+
+
+def test_photos_taken_whole_are_remembered_and_labelled_whole_again(tmp_path, engine):
+    from skimage import data
+
+    from fer_desktop.faces import FaceDetector
+    from fer_desktop.labelling import FACE_WHOLE_IMAGE, PhotoLabeller
+
+    store = CorrectionStore(tmp_path / "photos")
+    store.use_whole_image(["coffee.jpg"])
+    again = CorrectionStore(tmp_path / "photos")
+    assert again.whole_image == {"coffee.jpg"}
+
+    coffee = np.ascontiguousarray(data.coffee()[:, :, ::-1])
+    detector = FaceDetector()
+    try:
+        with engine.lease_classifier() as classifier:
+            plain = PhotoLabeller(classifier, detector).label("coffee.jpg", coffee)
+            whole = PhotoLabeller(classifier, detector, whole_image=frozenset(again.whole_image))
+            [face] = whole.label("coffee.jpg", coffee)
+            expected = classifier.predict([coffee])[0]
+    finally:
+        detector.close()
+    assert [r.status for r in plain] == [STATUS_NO_FACE] and plain[0].crop.shape == (96, 96, 3)
+    assert face.status == STATUS_OK and face.face_source == FACE_WHOLE_IMAGE
+    assert (face.box.w, face.box.h) == (coffee.shape[1], coffee.shape[0])
+    np.testing.assert_allclose(face.probs, expected, atol=1e-6)

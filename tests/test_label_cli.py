@@ -157,6 +157,16 @@ def test_no_detect_treats_each_image_as_a_face(tmp_path, face_crop, capsys):
     rows = _read_rows(out)
     assert [r["status"] for r in rows] == ["ok"] * 3
     assert all((r["x"], r["y"], r["w"], r["h"]) == ("0", "0", "48", "48") for r in rows)
+    assert {r["face_source"] for r in rows} == {"whole image"}
+
+    # A CSV from before the model_confidence and face_source columns is reused; the options give the source.
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=LABEL_COLUMNS[:-2], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["label", str(root), "--out", str(out), "--no-detect"]) == 0
+    assert "3 photos reused" in capsys.readouterr().err
+    assert {r["face_source"] for r in _read_rows(out)} == {"whole image"}
 
 
 def test_missing_folder_is_an_error(tmp_path, capsys):

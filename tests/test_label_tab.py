@@ -34,7 +34,10 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
         tab.start_labelling(folder)
     summary = blocker.args[0]
     assert (summary.photos, summary.faces, summary.no_face, summary.unreadable) == (4, 4, 1, 1)
-    assert tab.faces.rowCount() == 4 and tab.filtered.rowCount() == 4
+    assert tab.faces.rowCount() == 5 and tab.filtered.rowCount() == 4  # 4 faces and a photo without one
+    assert (
+        tab.emotion_filter.itemText(0) == "all faces (4)" and tab.emotion_filter.itemText(8) == "no face (1)"
+    )
     assert tab.progress.value() == tab.progress.maximum() == 4
 
     # Click the first face: the detail view shows its photo and its probabilities.
@@ -49,7 +52,16 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
     tab.grid.setFocus()
     qtbot.keyClick(tab.grid, str(CLASS_NAMES.index(new_label) + 1))
     assert row.emotion == new_label and row.label_source == "human"
-    assert "✎" in tab.faces.data(tab.faces.index(tab.faces.row_of(row)))
+    caption = tab.faces.data(tab.faces.index(tab.faces.row_of(row)))
+    # The human label, and the model's own answer with its confidence: never paired with the human label.
+    assert caption == f"{new_label} ✎ (model: {row.model_emotion} {row.model_confidence:.0%})"
+    assert new_label in tab.probs.title() and "model:" in tab.probs.title()
+    # The filter's counts and the summary follow the correction.
+    counts = {name: sum(r.emotion == name for r in tab.rows if r.status == "ok") for name in CLASS_NAMES}
+    assert counts[new_label] >= 1
+    for i, name in enumerate(CLASS_NAMES, start=1):
+        assert tab.emotion_filter.itemText(i) == f"{name} ({counts[name]})"
+    assert f"{new_label} {counts[new_label]}" in tab.status.text()
 
     # Filters.
     tab.emotion_filter.setCurrentIndex(CLASS_NAMES.index(new_label) + 1)
@@ -68,6 +80,13 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
     corrected = [r for r in rows if r["label_source"] == "human"]
     assert len(corrected) == 1
     assert corrected[0]["emotion"] == new_label and corrected[0]["model_emotion"] == row.model_emotion
+    # confidence: the model's probability of the (human) label; model_confidence: of its own answer.
+    assert corrected[0]["confidence"] == corrected[0][new_label]
+    assert (
+        corrected[0]["model_confidence"] == corrected[0][row.model_emotion] == f"{row.model_confidence:.4f}"
+    )
+    assert all(r["face_source"] == "detector" for r in rows if r["status"] == "ok")
+    assert all(r["confidence"] == r["model_confidence"] for r in rows if r["label_source"] == "model")
     assert corrected[0]["path"] == row.path and corrected[0]["face"] == str(row.face)
     assert {r["status"] for r in rows} >= {"ok", "no face"}
     data = json.loads(out_json.read_text(encoding="utf-8"))

@@ -118,6 +118,10 @@ def test_stop_mid_epoch_keeps_the_best_checkpoint(qtbot, own_engine, tmp_path):
     with qtbot.waitSignal(tab.training_done, timeout=30000) as blocker:
         pressed = time.monotonic()
         tab.stop_button.click()
+        # Feedback from the press until the run has wound down.
+        assert tab.stop_button.text() == "Stopping…" and not tab.stop_button.isEnabled()
+        assert tab.status.text().startswith("Stopping")
+    qtbot.waitUntil(lambda: tab.stop_button.text() == "Stop", timeout=30000)
     # The loop stops after the current batch; the rest is the wind-down every training has
     # (reloading the best checkpoint, evaluation, saving, the TFLite copy).
     assert time.monotonic() - pressed < 10.0
@@ -163,3 +167,109 @@ def test_bad_model_files_are_refused_and_current_model_stays(qtbot, own_engine, 
         assert own_engine.model_path == before, kind
         assert "refused" in tab.status.text()
     win.close()
+
+
+def test_tables_and_card_are_readable_at_the_default_window_size(qtbot, own_engine):
+    from PySide6.QtWidgets import QApplication
+
+    win = MainWindow(own_engine, source="15")
+    qtbot.addWidget(win)
+    default_width = win.width()
+    win.show()
+    qtbot.waitExposed(win)
+    tab = win.train_tab
+    win.tabs.setCurrentWidget(tab)
+    tab.views.setCurrentWidget(tab.results_page)
+    QApplication.processEvents()
+    # The Train tab fits the default 1100x700 window (700 less the tab bar, status bar and margins).
+    assert win.width() == default_width == 1100
+    assert tab.minimumSizeHint().width() <= tab.width() and tab.minimumSizeHint().height() <= 600
+    for report in (tab.new_report, tab.old_report):
+        for table in (report.per_class, report.confusion):
+            assert table.rowCount() == 7 and table.isVisible()
+            assert not table.verticalScrollBar().isVisible() and not table.horizontalScrollBar().isVisible()
+            assert table.verticalHeader().length() <= table.viewport().height()
+            assert table.rowViewportPosition(6) + table.rowHeight(6) <= table.viewport().height()
+            header = table.horizontalHeader()
+            fm = header.fontMetrics()
+            for col in range(table.columnCount()):
+                text = table.horizontalHeaderItem(col).text()
+                assert header.sectionSize(col) >= fm.horizontalAdvance(text), text
+            names = table.verticalHeader()
+            assert all(names.width() >= names.fontMetrics().horizontalAdvance(c) for c in CLASS_NAMES)
+
+    tab.views.setCurrentWidget(tab.models_page)
+    tab.models.setCurrentRow(0)  # the bundled default
+    text = tab.card_view.toPlainText()
+    assert "Model card: fer_default" in text and "PublicTest" in text
+    assert "{'" not in text and '{"' not in text
+    assert not tab.delete_button.isEnabled() and not tab.rename_button.isEnabled()
+    win.close()
+
+
+def test_validation_default_follows_the_dataset(qtbot, own_engine, tmp_path):
+    from fer_desktop.ui.train_tab import TrainTab
+
+    tab = TrainTab(own_engine)
+    qtbot.addWidget(tab)
+    folders = make_class_folders(tmp_path / "faces", 2)
+    tab.show_counts(str(folders))
+    assert "PublicTest" not in tab.val_source.currentText() and tab.val_source.currentIndex() == 1
+    assert not tab.val_source.model().item(0).isEnabled()
+    assert tab.make_config().force_holdout
+
+    kaggle = tmp_path / "fer"
+    make_class_folders(kaggle / "train", 1)
+    tab.show_counts(str(kaggle))
+    assert tab.val_source.currentText() == "The dataset's own (PublicTest)"
+    assert not tab.make_config().force_holdout
+    tab.val_source.setCurrentIndex(1)  # the user's choice stays while the dataset is of the same kind
+    tab.show_counts(str(kaggle))
+    assert tab.make_config().force_holdout
+
+
+def test_models_are_renamed_and_deleted_from_the_list(qtbot, own_engine, model_path, monkeypatch):
+    import shutil
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from fer_desktop.paths import user_models_dir
+    from fer_desktop.ui.train_tab import TrainTab
+    from training.card import write_card
+
+    for name in ("run-a", "run-b"):
+        dest = user_models_dir() / name / "model.keras"
+        dest.parent.mkdir(parents=True)
+        shutil.copyfile(model_path, dest)
+        write_card(dest, {"name": name, "path": str(dest)})
+    tab = TrainTab(own_engine)
+    qtbot.addWidget(tab)
+
+    def select(name: str) -> None:
+        rows = [i for i in range(tab.models.count()) if name in tab.models.item(i).text()]
+        tab.models.setCurrentRow(rows[0])
+
+    select("run-a")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("kept", True))
+    tab.rename_button.click()
+    assert (user_models_dir() / "kept" / "model.keras").is_file()
+    assert not (user_models_dir() / "run-a").exists()
+    assert any("kept" in tab.models.item(i).text() for i in range(tab.models.count()))
+    assert json.loads((user_models_dir() / "kept" / "model.card.json").read_text())["name"] == "kept"
+
+    answers = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers[0])
+    select("run-b")
+    tab.delete_button.click()
+    assert (user_models_dir() / "run-b" / "model.keras").is_file()  # "No" keeps it
+    answers[0] = QMessageBox.StandardButton.Yes
+    tab.delete_button.click()
+    assert not (user_models_dir() / "run-b").exists()
+    assert not any("run-b" in tab.models.item(i).text() for i in range(tab.models.count()))
+
+    # The model in use is neither deleted nor renamed.
+    with qtbot.waitSignal(tab.model_changed, timeout=60000):
+        tab.use_model(user_models_dir() / "kept" / "model.keras")
+    select("kept")
+    tab.delete_button.click()
+    assert "in use" in tab.status.text() and (user_models_dir() / "kept" / "model.keras").is_file()

@@ -165,6 +165,10 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert card["config"]["random_erasing"] == 0.3
     assert card["init"] is None
     assert (out / "model.card.md").read_text().startswith("# Model card")
+    # One file set: the best-epoch checkpoint lived outside the model folder.
+    assert sorted(f.name for f in out.iterdir()) == [
+        "history.csv", "model.card.json", "model.card.md", "model.keras", "model.tflite",
+    ]  # fmt: skip
 
     warm = tmp_path / "warm"
     args = ["train", "--data", str(kaggle_tree), "--epochs", "1", "--batch-size", "16"]

@@ -52,6 +52,19 @@ def read_card(model_path: str | Path) -> dict[str, Any] | None:
         return None
 
 
+def inline(value: Any) -> str:
+    """A card value as words for people: ``train: Training; val: PublicTest``, never a Python dict."""
+    if isinstance(value, dict):
+        parts = [f"{k} ({inline(v)})" if isinstance(v, dict) else f"{k}: {inline(v)}"
+                 for k, v in value.items()]  # fmt: skip
+        return "; ".join(parts) or "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(inline(v) for v in value) or "none"
+    if value is None:
+        return "not recorded"
+    return str(value)
+
+
 def card_markdown(card: dict[str, Any]) -> str:
     lines = [f"# Model card: {card.get('name', 'emotion model')}", ""]
     t = card.get("training", {})
@@ -59,13 +72,13 @@ def card_markdown(card: dict[str, Any]) -> str:
     lines += [
         f"- Architecture: {card.get('architecture')} ({card.get('params', '?')} parameters)",
         f"- Data: {data.get('source')} (fingerprint {data.get('fingerprint')})",
-        f"- Splits: {data.get('splits')}; images {data.get('counts')}; "
+        f"- Splits: {inline(data.get('splits'))}; images: {inline(data.get('counts'))}; "
         f"training images removed as duplicates of validation/test: {data.get('removed_test_overlap')}",
         f"- Epochs run: {t.get('epochs_run')} (best epoch {t.get('best_epoch')}), "
-        f"wall time {t.get('wall_time_s', 0) / 60:.1f} min",
+        f"wall time {(t.get('wall_time_s') or 0) / 60:.1f} min",
         f"- Seed: {card.get('config', {}).get('seed')}",
-        f"- Preprocessing (the input this model expects): {card.get('preprocessing', 'not recorded')}",
-        f"- Hardware: {card.get('hardware')}",
+        f"- Preprocessing (the input this model expects): {inline(card.get('preprocessing'))}",
+        f"- Hardware: {inline(card.get('hardware'))}",
         "",
     ]
     for step in card.get("lineage", []):

@@ -198,6 +198,15 @@ def is_kaggle_layout(root: str | Path) -> bool:
     return (root / "train").is_dir() or (root / "test").is_dir()
 
 
+def has_own_splits(path: str | Path) -> bool:
+    """Whether the data brings its own validation split (FER2013's PublicTest): folders or csv.
+
+    A class-folder tree has none; training holds out a share of each class instead.
+    """
+    path = Path(path)
+    return (path.is_dir() and is_kaggle_layout(path)) or (path.is_file() and path.suffix.lower() == ".csv")
+
+
 def kaggle_files(root: str | Path, split: str, on_error: OnError = "raise") -> Iterator[tuple[Path, int]]:
     """(image file, label) of one split of the Kaggle FER2013 folder layout, in order."""
     root = Path(root)

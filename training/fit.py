@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -109,7 +110,7 @@ def prepare_data(config: TrainConfig, on_warning: Callable[[str], None] | None =
     """
     path = Path(config.data)
     on_error = config.on_error
-    has_splits = (path.is_dir() and datasets.is_kaggle_layout(path)) or path.suffix.lower() == ".csv"
+    has_splits = datasets.has_own_splits(path) or path.suffix.lower() == ".csv"  # a missing csv: its error
     if has_splits and not config.force_holdout:
         train = _with_label_source(datasets.load_any(path, "train", on_error), config)
         val = datasets.load_any(path, "public", on_error)
@@ -292,12 +293,17 @@ class FitOutcome:
 def make_callbacks(
     config: TrainConfig,
     out: Path,
+    checkpoint: Path,
     data: PreparedData,
     should_stop: Callable[[], bool] | None,
     on_warning: Callable[[str], None] | None,
     extra: list | None,
 ) -> tuple[list, Any, Any]:
-    """Validation drives checkpoint and early stopping; returns (callbacks, nan_guard, stop_request)."""
+    """Validation drives checkpoint and early stopping; returns (callbacks, nan_guard, stop_request).
+
+    The best epoch is checkpointed to ``checkpoint`` (outside ``out``): the model folder holds
+    one file set, the final model's.
+    """
     import keras
 
     from training.callbacks import ChanceWarning, NanGuard, StopRequest, TimeBudget
@@ -308,9 +314,7 @@ def make_callbacks(
     callbacks = [
         nan_guard,
         stop_request,
-        keras.callbacks.ModelCheckpoint(
-            out / "best.keras", monitor="val_accuracy", mode="max", save_best_only=True
-        ),
+        keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", mode="max", save_best_only=True),
         keras.callbacks.EarlyStopping(
             monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
         ),
@@ -456,9 +460,8 @@ def train(
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / "model.keras"
-    best_path = out / "best.keras"
-    # An earlier run's checkpoint must never pass for this run's (a stop before epoch 1).
-    best_path.unlink(missing_ok=True)
+    # Earlier versions left their checkpoint beside the model: never keep one beside another run's model.
+    (out / "best.keras").unlink(missing_ok=True)
     if should_stop is not None and should_stop():  # Stop pressed while the dataset loaded
         raise StoppedWithoutModelError("training stopped before it began: no model was saved")
     weights = class_weights(data.train.labels, config.class_weight_power)
@@ -466,10 +469,15 @@ def train(
     val_ds = make_dataset(data.val, config, False, None)
     with distribution_strategy().scope():
         model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
-    cbs, nan_guard, stop_request = make_callbacks(config, out, data, should_stop, on_warning, callbacks)
-    history = fit_model(model, train_ds, val_ds, config, cbs)
-    outcome = FitOutcome(history, nan_guard, stop_request, time.time() - started)
-    model = best_checkpoint(outcome, best_path)
+    # A fresh checkpoint folder per run: an earlier run's checkpoint can never pass for this one's.
+    with tempfile.TemporaryDirectory(prefix="fer-train-checkpoint-") as ckpt_dir:
+        best_path = Path(ckpt_dir) / "best.keras"
+        cbs, nan_guard, stop_request = make_callbacks(
+            config, out, best_path, data, should_stop, on_warning, callbacks
+        )
+        history = fit_model(model, train_ds, val_ds, config, cbs)
+        outcome = FitOutcome(history, nan_guard, stop_request, time.time() - started)
+        model = best_checkpoint(outcome, best_path)
     evaluation, baseline = evaluate_model(model, data, compare_with)
     lite = save_model(model, model_path)
     card = make_card(config, model, model_path, data, outcome, weights, init, evaluation, baseline, lite)

@@ -290,13 +290,16 @@ def write_personal_card(model_path, card: dict[str, Any]) -> None:
 
 
 def personal_card_markdown(card: dict[str, Any]) -> str:
+    from training.card import inline
+
     photos, held = card.get("photos", {}), card.get("held_out")
     settings = card.get("settings", {})
     lines = [
         f"# Model card: {card.get('name')} (personalised)",
         "",
         f"- Base model: {card['base']['path']} (SHA-256 {card['base']['sha256']})",
-        f"- Photos per emotion: {photos.get('per_emotion')}; trained on {photos.get('trained_on')}",
+        f"- Photos per emotion: {inline(photos.get('per_emotion'))}; "
+        f"trained on {inline(photos.get('trained_on'))}",
         f"- Photos without a face: {len(photos.get('no_face', []))}; "
         f"unreadable: {len(photos.get('unreadable', []))}",
         f"- Settings: {', '.join(f'{k} {v}' for k, v in settings.items())}",
@@ -304,7 +307,7 @@ def personal_card_markdown(card: dict[str, Any]) -> str:
     ]
     if held:
         lines.append(
-            f"- Held-out photos of the set ({held['n']}: {held['per_emotion']}): accuracy "
+            f"- Held-out photos of the set ({held['n']}: {inline(held['per_emotion'])}): accuracy "
             f"{held['accuracy_before']:.1%} before, {held['accuracy_after']:.1%} after"
         )
     else:

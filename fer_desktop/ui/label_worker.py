@@ -16,10 +16,11 @@ class LabelWorker(StoppableWorker):
     done = Signal(object, object)  # (all rows, LabelSummary)
     failed = Signal(str)
 
-    def __init__(self, engine: AnalyzerEngine, folder: str | Path):
+    def __init__(self, engine: AnalyzerEngine, folder: str | Path, whole_image: frozenset[str] = frozenset()):
         super().__init__()
         self.engine = engine
         self.folder = Path(folder)
+        self.whole_image = whole_image  # photos a person chose to take whole where no face is found
 
     cancel = StoppableWorker.request_stop
 
@@ -42,7 +43,7 @@ class LabelWorker(StoppableWorker):
                     self.progress.emit(done, total)
 
                 rows, summary = label_folder(
-                    self.folder, PhotoLabeller(classifier, detector),
+                    self.folder, PhotoLabeller(classifier, detector, whole_image=self.whole_image),
                     model_key=model_id(classifier.path),  # the leased model, even if swapped meanwhile
                     on_progress=on_progress, should_cancel=self._stop.is_set,
                 )  # fmt: skip
@@ -51,3 +52,25 @@ class LabelWorker(StoppableWorker):
             self.failed.emit(f"Labelling {self.folder} failed: {exc}")
         finally:
             detector.close()
+
+
+class WholeImageWorker(StoppableWorker):
+    """Classifies photos taken whole as one face (a person's choice where no face was found)."""
+
+    done = Signal(object)  # {relative path: [LabelRow]}
+    failed = Signal(str)
+
+    def __init__(self, engine: AnalyzerEngine, folder: Path, paths: list[str]):
+        super().__init__()
+        self.engine = engine
+        self.folder = folder
+        self.paths = paths
+
+    def run(self) -> None:
+        from fer_desktop.labelling import label_whole_images
+
+        try:
+            with self.engine.lease_classifier() as classifier:
+                self.done.emit(label_whole_images(self.folder, self.paths, classifier))
+        except Exception as exc:
+            self.failed.emit(f"Classifying the whole image failed: {exc}")

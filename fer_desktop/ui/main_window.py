@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
             tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.train_tab.model_loading.connect(self.live_tab.show_model_loading)
         self.train_tab.model_changed.connect(self.live_tab.show_model)
+        self.train_tab.model_changed.connect(self.label_tab.model_changed)
         self.train_tab.model_refused.connect(self.live_tab.show_model)
         self.resize(*saved_window_size())
         self.ask_before_closing = True

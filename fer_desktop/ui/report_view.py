@@ -24,6 +24,7 @@ class ReportView(QGroupBox):
         for table in (self.per_class, self.confusion):
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            fit_all_rows(table)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.per_class)
@@ -53,3 +54,17 @@ class ReportView(QGroupBox):
     def cell(self, i: int, j: int) -> int:
         item = self.confusion.item(i, j)
         return int(item.text()) if item else 0
+
+
+def fit_all_rows(table: QTableWidget) -> None:
+    """Compact rows, and a table never squeezed below its seven classes and header: no scrolling."""
+    header = table.verticalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    header.setDefaultSectionSize(table.fontMetrics().height() + 6)
+    height = (
+        table.horizontalHeader().sizeHint().height()
+        + header.defaultSectionSize() * table.rowCount()
+        + 2 * table.frameWidth()
+    )
+    table.setMinimumHeight(height)
+    table.setMaximumHeight(height)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -11,10 +12,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from fer_desktop import model_store
 from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.classifier import ModelLoadError
-from fer_desktop.ui.dialogs import ask_yes_no
+from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, choose_open_file
 from fer_desktop.ui.model_loader import ModelLoadWorker
 from fer_desktop.ui.report_view import ReportView
 from fer_desktop.ui.runs import WorkerSlot
@@ -40,6 +42,10 @@ from training.architectures import ARCHITECTURES
 from training.fit import TrainConfig
 
 TINY_CLASS = 20  # fewer images than this in a class earns a warning
+OWN_SPLIT_UNKNOWN = "The dataset's own split"
+OWN_SPLIT = "The dataset's own (PublicTest)"
+NO_OWN_SPLIT = "None in this dataset"
+STOPPING = "Stopping after this batch; keeping the best model so far…"
 
 
 class TrainTab(QWidget):
@@ -92,9 +98,12 @@ class TrainTab(QWidget):
         self.lr.setSingleStep(1e-4)
         self.lr.setValue(5e-4)
         self.val_source = QComboBox()
-        self.val_source.addItems(
-            ["The dataset's own validation split (PublicTest)", "Hold out 15% of each class"]
+        self.val_source.addItems([OWN_SPLIT_UNKNOWN, "Hold out 15% of each class"])
+        self.val_source.setToolTip(
+            "FER2013 (folders or csv) brings its own validation split, PublicTest; "
+            "a class-folder tree has none, so 15% of each class is held out"
         )
+        self._has_own_splits: bool | None = None
         self.augment = QCheckBox("Augment (flips, small shifts and rotations)")
         self.augment.setChecked(True)
         self.device_label = QLabel("Device: checking…")
@@ -129,17 +138,22 @@ class TrainTab(QWidget):
             controls.addWidget(w)
 
         self.models = QListWidget()
+        self.models.setWordWrap(True)  # a model's figures in full, not cut at the list's edge
         self.card_view = QTextBrowser()
         self.use_button = QPushButton("Use this model")
         self.use_button.setEnabled(False)
         self.restore_button = QPushButton("Use selected model")
         self.import_button = QPushButton("Add model file…")
-        models_box = QGroupBox("Models")
-        mb = QVBoxLayout(models_box)
-        mb.addWidget(self.models)
-        mb.addWidget(self.card_view)
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        for button in (self.rename_button, self.delete_button):
+            button.setEnabled(False)  # until a model of the user's is selected
+        self.models_page = QWidget()
+        mb = QVBoxLayout(self.models_page)
+        mb.addWidget(self.models, 1)
+        mb.addWidget(self.card_view, 2)
         buttons = QHBoxLayout()
-        for b in (self.restore_button, self.import_button):
+        for b in (self.restore_button, self.import_button, self.rename_button, self.delete_button):
             buttons.addWidget(b)
         mb.addLayout(buttons)
 
@@ -147,22 +161,29 @@ class TrainTab(QWidget):
         left.addWidget(settings)
         left.addLayout(controls)
         left.addWidget(self.status)
-        left.addWidget(models_box, 1)
+        left.addStretch(1)
 
+        # Curves, the comparison and the models each get the whole right side: at the default
+        # window size the tables show all seven classes and the card reads without squinting.
         self.plots = TrainingPlots()
         self.new_report = ReportView("New model (validation)")
         self.old_report = ReportView("Current model (same validation data)")
+        self.results_page = QWidget()
+        results = QVBoxLayout(self.results_page)
         reports = QHBoxLayout()
         reports.addWidget(self.new_report)
         reports.addWidget(self.old_report)
-        right = QVBoxLayout()
-        right.addWidget(self.plots, 1)
-        right.addLayout(reports, 1)
-        right.addWidget(self.use_button)
+        results.addLayout(reports)
+        results.addWidget(self.use_button)
+        results.addStretch(1)
+        self.views = QTabWidget()
+        self.views.addTab(self.plots, "Training curves")
+        self.views.addTab(self.results_page, "New vs current model")
+        self.views.addTab(self.models_page, "Models")
 
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
-        layout.addLayout(right, 3)
+        layout.addLayout(left, 0)
+        layout.addWidget(self.views, 1)
 
         self.data_button.clicked.connect(self._choose_data)
         self.data_edit.editingFinished.connect(lambda: self.show_counts(self.data_edit.text()))
@@ -171,6 +192,8 @@ class TrainTab(QWidget):
         self.use_button.clicked.connect(self.use_new_model)
         self.restore_button.clicked.connect(self.use_selected_model)
         self.import_button.clicked.connect(self._import_model)
+        self.rename_button.clicked.connect(self.rename_selected_model)
+        self.delete_button.clicked.connect(self.delete_selected_model)
         self.models.currentItemChanged.connect(self._show_card)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -186,13 +209,15 @@ class TrainTab(QWidget):
 
         try:
             import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
-            self.device_found.emit(describe_device())
+            text = describe_device()
         except Exception as exc:
-            self.device_found.emit(f"unknown ({exc})")
+            text = f"unknown ({exc})"
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile: nobody to tell
+            self.device_found.emit(text)
 
     # -- dataset ---------------------------------------------------------------------
     def _choose_data(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Dataset folder")
+        folder = choose_folder(self, "Dataset folder", "train_data")
         if folder:
             self.data_edit.setText(folder)
             self.show_counts(folder)
@@ -208,6 +233,7 @@ class TrainTab(QWidget):
         except (DatasetError, OSError, ValueError) as exc:
             self.counts_label.setText(f"⚠ {exc}")
             return {}
+        self._offer_validation(path)
         lines, warnings = [], []
         for split, per_class in counts.items():
             lines.append(f"{split}: " + ", ".join(f"{k} {v}" for k, v in per_class.items()))
@@ -219,6 +245,22 @@ class TrainTab(QWidget):
                 warnings.append(f"{split}: very few images for {', '.join(tiny)}")
         self.counts_label.setText("\n".join(lines + [f"⚠ {w}" for w in warnings]))
         return counts
+
+    def _offer_validation(self, path: str) -> None:
+        """Offer the dataset's own validation split only where it has one (FER2013), and default to it there.
+
+        A class-folder tree has none: holding out 15% per class is then the only choice.
+        """
+        from training.datasets import has_own_splits
+
+        own = has_own_splits(path)
+        if own == self._has_own_splits:
+            return  # the same kind of dataset: keep the user's choice
+        self._has_own_splits = own
+        item = self.val_source.model().item(0)
+        item.setText(OWN_SPLIT if own else NO_OWN_SPLIT)
+        item.setEnabled(own)
+        self.val_source.setCurrentIndex(0 if own else 1)
 
     # -- training --------------------------------------------------------------------
     def make_config(self) -> TrainConfig:
@@ -273,14 +315,22 @@ class TrainTab(QWidget):
         )
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.stop_button.setText("Stop")
+        self.views.setCurrentWidget(self.plots)
         self.status.setText("Loading the dataset…")
 
+    @property
+    def stopping(self) -> bool:
+        return self.runs.current is not None and self.runs.current.stop_requested
+
     def stop(self) -> None:
-        """Stop after the current batch; the best model so far is kept."""
+        """Stop after the current batch, keeping the best model so far; "Stopping…" shows until the end."""
         if self.runs.current is not None:
             self.runs.request_stop()
             self.stop_button.setEnabled(False)
-            self.status.setText("Stopping after this batch; keeping the best model so far…")
+            self.stop_button.setText("Stopping…")
+            self.time_left.setText("Stopping…")
+            self.status.setText(STOPPING)
 
     def shutdown(self) -> None:
         """Closing: ask the runs to stop and leave them to end on their own (never waited for here)."""
@@ -294,6 +344,8 @@ class TrainTab(QWidget):
     def _on_batch(self, step: int, steps: int, per_step: float) -> None:
         self.epoch_progress.setMaximum(steps)
         self.epoch_progress.setValue(step)
+        if self.stopping:
+            return
         epochs_done = len(self._epoch_times)
         per_epoch = sum(self._epoch_times) / epochs_done if epochs_done else per_step * steps
         left = (steps - step) * per_step + (self._total_epochs - epochs_done - 1) * per_epoch
@@ -305,7 +357,8 @@ class TrainTab(QWidget):
         self._epoch_started = now
         self.plots.add_epoch(epoch, logs)
         acc, val = logs.get("accuracy", 0.0), logs.get("val_accuracy", 0.0)
-        self.status.setText(f"Epoch {epoch}: accuracy {acc:.1%}, validation accuracy {val:.1%}")
+        figures = f"Epoch {epoch}: accuracy {acc:.1%}, validation accuracy {val:.1%}"
+        self.status.setText(f"{STOPPING} ({figures})" if self.stopping else figures)
 
     def _warn(self, text: str) -> None:
         self.status.setText(f"⚠ {text}")
@@ -323,6 +376,7 @@ class TrainTab(QWidget):
         )
         self.use_button.setEnabled(True)
         self.refresh_models()
+        self.views.setCurrentWidget(self.results_page)
         self.training_done.emit(card)
 
     def _on_failed(self, text: str) -> None:
@@ -333,6 +387,7 @@ class TrainTab(QWidget):
     def _on_thread_done(self) -> None:
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stop")
         self.time_left.setText("")
 
     # -- models ----------------------------------------------------------------------
@@ -342,20 +397,67 @@ class TrainTab(QWidget):
         for stored in model_store.list_models():
             mark = "● " if stored.path.resolve() == active else ""
             item = QListWidgetItem(mark + stored.summary())
+            item.setToolTip(f"{stored.summary()}\n{stored.path}")
             item.setData(Qt.ItemDataRole.UserRole, stored)
             self.models.addItem(item)
 
     def _show_card(self, item: QListWidgetItem | None, _prev=None) -> None:
-        if item is None:
-            return
-        from training.card import card_paths
+        stored = None if item is None else item.data(Qt.ItemDataRole.UserRole)
+        for button in (self.rename_button, self.delete_button):
+            button.setEnabled(stored is not None and not stored.bundled)
+        if stored is None:
+            self.card_view.clear()
+        else:
+            self.card_view.setMarkdown(model_store.card_text(stored))
 
-        stored = item.data(Qt.ItemDataRole.UserRole)
-        _, md = card_paths(stored.path)
+    def selected_model(self) -> model_store.StoredModel | None:
+        item = self.models.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def delete_selected_model(self) -> None:
+        """Delete a user model's files after asking; never the bundled default or the model in use."""
+        stored = self.selected_model()
+        if stored is None:
+            return
         try:
-            self.card_view.setMarkdown(md.read_text(encoding="utf-8"))
-        except OSError:
-            self.card_view.setPlainText(f"{stored.path}\n(no model card)")
+            model_store.check_editable(stored, self.engine.model_path, "deleted")
+        except model_store.ModelEditError as exc:
+            self.status.setText(f"⚠ Not deleted: {exc}.")
+            return
+        if not ask_yes_no(self, "Delete model", f"Delete {stored.name} and its files?\n{stored.path.parent}"):
+            return
+        try:
+            model_store.delete_model(stored, self.engine.model_path)
+        except (model_store.ModelEditError, OSError) as exc:
+            self.status.setText(f"⚠ Not deleted: {exc}")
+            return
+        if self.last_model is not None and stored.path.parent in self.last_model.parents:
+            self.last_model = None
+            self.use_button.setEnabled(False)
+        self.refresh_models()
+        self.status.setText(f"Deleted {stored.name}.")
+
+    def rename_selected_model(self) -> None:
+        stored = self.selected_model()
+        if stored is None:
+            return
+        try:
+            model_store.check_editable(stored, self.engine.model_path, "renamed")
+        except model_store.ModelEditError as exc:
+            self.status.setText(f"⚠ Not renamed: {exc}.")
+            return
+        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=stored.name)
+        if not ok or name.strip() == stored.name:
+            return
+        try:
+            new_path = model_store.rename_model(stored, name, self.engine.model_path)
+        except (model_store.ModelEditError, OSError) as exc:
+            self.status.setText(f"⚠ Not renamed: {exc}")
+            return
+        if self.last_model is not None and stored.path.parent in self.last_model.parents:
+            self.last_model = new_path
+        self.refresh_models()
+        self.status.setText(f"Renamed {stored.name} to {new_path.parent.name}.")
 
     def use_model(self, path: str | Path) -> None:
         """Switch Live and Label to ``path``: loaded on a worker thread, swapped in between two frames.
@@ -414,7 +516,7 @@ class TrainTab(QWidget):
         return ask_yes_no(self, "Use a weaker model?", f"{caution}\n\nUse it anyway?")
 
     def _import_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Add a Keras model", "", "Keras models (*.keras)")
+        path = choose_open_file(self, "Add a Keras model", "model_import", "Keras models (*.keras)")
         if not path:
             return
         try:
