@@ -16,6 +16,7 @@ from pathlib import Path
 from fer_desktop.paths import default_model_path, user_data_dir, user_models_dir
 from training import atomic
 from training.card import read_card
+from training.wording import count
 
 
 def _settings_path() -> Path:
@@ -76,7 +77,7 @@ def split_figure(split: str, report: object) -> str:
     if acc is None:
         return ""
     n = report.get("n")
-    size = f" on {n:,} images" if isinstance(n, int) and not isinstance(n, bool) else ""
+    size = f" on {count(n, 'image')}" if isinstance(n, int) and not isinstance(n, bool) else ""
     return f"{split} {acc:.1%}{size}"
 
 
