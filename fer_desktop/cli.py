@@ -468,10 +468,12 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bar(total: int) -> Callable[[int], None]:
-    """A progress bar over ``total`` images, closed when the last is done."""
+def _bar(total: int) -> Callable[[int], None] | None:
+    """A progress bar over ``total`` images, closed when the last is done (none for no images)."""
     from fer_desktop.progress import Progress
 
+    if not total:
+        return None
     progress = Progress(total, unit="image")
 
     def update(done: int) -> None:

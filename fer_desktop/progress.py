@@ -43,10 +43,6 @@ class Progress:
         if force:
             self._bar.refresh()
 
-    def write(self, message: str) -> None:
-        """A line above the bar (a bare ``print`` would tear the bar apart)."""
-        self._bar.write(message, file=sys.stderr)
-
     def finish(self, done: int) -> None:
         self.update(done)
         self._bar.close()
