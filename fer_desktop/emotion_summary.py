@@ -88,17 +88,21 @@ def time_shares(times: np.ndarray, probs: np.ndarray, step: float) -> np.ndarray
     return totals / totals.sum()
 
 
-def stacked_strip(times: np.ndarray, probs: np.ndarray, t_end: float, step: float, size: tuple[int, int]):
-    """A (h, w, 3) image: per pixel column, the mean probabilities there stacked bottom-up in
-    class colours; columns more than a frame gap from any sample of the face are left as gaps."""
+def stacked_strip(
+    times: np.ndarray, probs: np.ndarray, span: tuple[float, float], step: float, size: tuple[int, int]
+) -> np.ndarray:
+    """A (h, w, 3) image of the time ``span``: per pixel column, the mean probabilities there
+    stacked bottom-up in class colours; columns more than a frame gap from any sample of the
+    face are left as gaps."""
     w, h = size
-    col = np.minimum((times / max(t_end, 1e-9) * w).astype(int), w - 1)
+    t0, length = span[0], max(span[1] - span[0], 1e-9)
+    col = np.clip(((times - t0) / length * w).astype(int), 0, w - 1)
     sums = np.zeros((w, len(CLASS_NAMES)))
     np.add.at(sums, col, probs)
     counts = np.bincount(col, minlength=w).astype(float)
     # A short video has fewer frames than columns: a column between two samples of a face
     # takes its nearest sample when that is within a frame gap.
-    centres = (np.arange(w) + 0.5) / w * t_end
+    centres = t0 + (np.arange(w) + 0.5) / w * length
     after = np.clip(np.searchsorted(times, centres), 0, len(times) - 1)
     before = np.clip(after - 1, 0, len(times) - 1)
     nearest = np.where(np.abs(times[before] - centres) <= np.abs(times[after] - centres), before, after)
@@ -121,7 +125,9 @@ def draw_summary(timeline: EmotionTimeline) -> np.ndarray:
     height = summary_height(len(shown))
     img = np.full((height, SUMMARY_WIDTH, 3), BACKGROUND, dtype=np.uint8)
     _legend(img)
-    t_end = max(timeline.frame_times, default=0.0) + timeline.frame_step()
+    # The session's own clock: a video's starts at 0, a live recording's wherever the camera's was.
+    times = timeline.frame_times or [0.0]
+    span = (min(times), max(times) + timeline.frame_step())
     strip_x0, strip_x1 = LEFT_W, SUMMARY_WIDTH - SHARES_W - MARGIN
     if not shown:
         _text(img, "No face was found.", (strip_x0, HEADER_H + BAND_H // 2), 0.7)
@@ -135,10 +141,10 @@ def draw_summary(timeline: EmotionTimeline) -> np.ndarray:
         _text(img, f"Face {face_id}", (MARGIN, y0 + 22), 0.6)
         _text(img, f"{seen_s:.1f} s seen", (MARGIN, y0 + 44), 0.45)
         strip_size = (strip_x1 - strip_x0, y1 - y0)
-        img[y0:y1, strip_x0:strip_x1] = stacked_strip(times, probs, t_end, step, strip_size)
+        img[y0:y1, strip_x0:strip_x1] = stacked_strip(times, probs, span, step, strip_size)
         cv2.rectangle(img, (strip_x0, y0), (strip_x1 - 1, y1 - 1), TEXT, 1)
         _share_bars(img, time_shares(times, probs, step), strip_x1 + MARGIN, y0, y1)
-    _time_axis(img, strip_x0, strip_x1, height - AXIS_H, t_end)
+    _time_axis(img, strip_x0, strip_x1, height - AXIS_H, span)
     return img
 
 
@@ -164,24 +170,30 @@ def _share_bars(img: np.ndarray, shares: np.ndarray, x0: int, y0: int, y1: int) 
         _text(img, f"{share:.0%}", (bar_x + bar_w + 6, y + bar_h - 4), 0.4)
 
 
-def _time_axis(img: np.ndarray, x0: int, x1: int, y: int, t_end: float) -> None:
+def _time_axis(img: np.ndarray, x0: int, x1: int, y: int, span: tuple[float, float]) -> None:
     cv2.line(img, (x0, y + 4), (x1, y + 4), TEXT, 1)
-    tick = _tick_step(t_end)
-    for t in np.arange(0.0, t_end + 1e-9, tick):
-        x = x0 + round((x1 - x0) * t / max(t_end, 1e-9))
+    length = max(span[1] - span[0], 1e-9)
+    tick = _tick_step(length)
+    for t in np.arange(np.ceil(span[0] / tick) * tick, span[1] + 1e-9, tick):
+        x = x0 + round((x1 - x0) * (t - span[0]) / length)
         cv2.line(img, (x, y + 4), (x, y + 10), TEXT, 1)
-        label = f"{t:.0f} s" if tick >= 1 else f"{t:.1f} s"
-        _text(img, label, (x - 10, y + 28), 0.4)
+        _text(img, _time_label(t, tick, length), (x - 10, y + 28), 0.4)
 
 
 def _text(img: np.ndarray, text: str, origin: tuple[int, int], scale: float) -> None:
     cv2.putText(img, text, origin, FONT, scale, TEXT, 1, cv2.LINE_AA)
 
 
-def _tick_step(t_end: float) -> float:
+def _time_label(t: float, tick: float, length: float) -> str:
+    if tick < 1:
+        return f"{t:.1f} s"
+    return f"{t:.0f} s" if length <= 120 else f"{int(t) // 60}:{int(t) % 60:02d}"
+
+
+def _tick_step(length: float) -> float:
     """A round tick interval giving at most about ten ticks."""
     for step in (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600):
-        if t_end / step <= 10:
+        if length / step <= 10:
             return float(step)
     return 7200.0
 

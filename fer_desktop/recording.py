@@ -126,7 +126,9 @@ class SessionRecorder:
         self.timeline = EmotionTimeline() if self.summary_path else None
         if self.video_path:
             video_codec(self.video_path)  # refuse an unknown type before any work
-        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
+        for dest in (self.csv_path, self.video_path, self.summary_path):
+            if dest is not None:
+                dest.parent.mkdir(parents=True, exist_ok=True)
         self._csv_part = part_path(self.csv_path)
         self._csv_file: IO[str] | None = self._csv_part.open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._csv_file)
@@ -180,7 +182,10 @@ class SessionRecorder:
         self._video.write(annotated)
 
     def close(self) -> RecordingSummary:
-        """Finish every output and move it into place; returns the counts."""
+        """Finish every output and move it into place; returns the counts.
+
+        The CSV and the video are moved first; an error writing the summary then raises with
+        them already in place."""
         if self._closed:
             return self.summary
         self._closed = True
@@ -193,13 +198,14 @@ class SessionRecorder:
             if self._video is not None:
                 self._video.release()
                 self._video = None
-            if self.summary_path is not None and self.timeline is not None:
-                write_summary_png(self.summary_path, self.timeline)
             if self._video_part is not None and self._video_part.exists():
                 os.replace(self._video_part, self.video_path)
             os.replace(self._csv_part, self.csv_path)
         finally:
             self._remove_parts()
+        # Last: a summary that cannot be written never costs the session's rows and video.
+        if self.summary_path is not None and self.timeline is not None:
+            write_summary_png(self.summary_path, self.timeline)
         return self.summary
 
     def abort(self) -> None:
