@@ -510,14 +510,20 @@ def run_personalize(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     photos = Progress(0, unit="photo")
-    steps = Progress(args.steps, unit="step")
+    steps: list[Progress] = []  # the steps' bar opens with the first step, below the photos'
 
     def on_photo(done: int, total: int) -> None:
         photos.total = total
-        photos.update(done, force=done == total)
+        photos.update(done)
+        if done == total:
+            photos.finish(done)
 
     def on_step(done: int, total: int, _loss: float) -> None:
-        steps.update(done, force=done == total)
+        if not steps:
+            steps.append(Progress(total, unit="step"))
+        steps[0].update(done)
+        if done == total:
+            steps[0].finish(done)
 
     from training.personalize import PersonalizeSettings
 
@@ -531,14 +537,12 @@ def run_personalize(args: argparse.Namespace) -> int:
             settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
             on_photo=on_photo,
             on_step=on_step,
-            log=lambda msg: print(f"\n{msg}", file=sys.stderr),
+            log=lambda msg: print(msg, file=sys.stderr),
         )
     except (PersonalizeError, ModelLoadError, FloatingPointError, RuntimeError) as exc:
-        print(file=sys.stderr)
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {args.out}: {exc}")
-    print(file=sys.stderr)
     held = card.get("held_out")
     if held:
         print(

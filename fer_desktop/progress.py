@@ -37,11 +37,9 @@ class Progress:
             self._bar.total = value
             self._bar.refresh()
 
-    def update(self, done: int, force: bool = False) -> None:
+    def update(self, done: int) -> None:
         if done > self._bar.n:
             self._bar.update(done - self._bar.n)
-        if force:
-            self._bar.refresh()
 
     def finish(self, done: int) -> None:
         self.update(done)
