@@ -22,6 +22,7 @@ from fer_desktop.analyzer import FrameResult
 from fer_desktop.overlay import CLASS_COLOURS
 from training import atomic
 from training.labels import CLASS_NAMES
+from training.wording import count
 
 SUMMARY_WIDTH = 1200
 HEADER_H = 50
@@ -125,6 +126,9 @@ def draw_summary(timeline: EmotionTimeline) -> np.ndarray:
     height = summary_height(len(shown))
     img = np.full((height, SUMMARY_WIDTH, 3), BACKGROUND, dtype=np.uint8)
     _legend(img)
+    hidden = len(timeline.faces) - len(shown)
+    if hidden:
+        _text(img, f"+{count(hidden, 'more face')} (seen less)", (SUMMARY_WIDTH - 260, 31), 0.5)
     # The session's own clock: a video's starts at 0, a live recording's wherever the camera's was.
     times = timeline.frame_times or [0.0]
     span = (min(times), max(times) + timeline.frame_step())

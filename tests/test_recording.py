@@ -98,3 +98,14 @@ def test_summary_has_a_band_per_face_and_shows_their_emotions():
     # Face 1 is happy in one and sad in the other: the first band differs.
     assert np.abs(a[50:180].astype(int) - b[50:180].astype(int)).mean() > 5
     assert draw_summary(EmotionTimeline()).shape[0] == summary_height(0)  # no face: still a picture
+
+
+def test_summary_shows_the_faces_seen_longest_and_says_how_many_it_left_out():
+    from fer_desktop.emotion_summary import MAX_FACES
+
+    timeline = EmotionTimeline()
+    for i in range(20):
+        emotions = [HAPPY] * (MAX_FACES + 2) if i < 2 else [HAPPY] * MAX_FACES  # faces 9 and 10: 2 frames
+        timeline.add(_result(i, i / 30, *emotions))
+    assert timeline.shown_faces() == list(range(1, MAX_FACES + 1))
+    assert draw_summary(timeline).shape[0] == summary_height(MAX_FACES + 2) == summary_height(MAX_FACES)
