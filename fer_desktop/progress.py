@@ -37,9 +37,12 @@ class Progress:
             self._bar.total = value
             self._bar.refresh()
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, force: bool = False) -> None:
+        """``done`` so far; ``force`` redraws now (tqdm otherwise redraws at most twice a second)."""
         if done > self._bar.n:
             self._bar.update(done - self._bar.n)
+        if force:
+            self._bar.refresh()
 
     def finish(self, done: int) -> None:
         self.update(done)
