@@ -108,6 +108,25 @@ def test_the_filter_drops_native_chatter_and_nothing_else():
     assert not any(NATIVE_NOISE.match(line) for line in kept)
 
 
+def test_the_filter_passes_other_native_lines_and_puts_stderr_back():
+    script = (
+        "import os, sys\n"
+        "from fer_desktop.console import NativeStderrFilter\n"
+        "f = NativeStderrFilter()\n"
+        "f.install()\n"
+        "os.write(2, b'I0000 00:00:1795701440.5  9615 port.cc:153] noise\\nnative error kept\\n')\n"
+        "print('python line', file=sys.stderr)\n"
+        "f.uninstall()\n"
+        "os.write(2, b'I0000 00:00:1795701441.5  9615 port.cc:153] after uninstall\\n')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert sorted(lines[:2]) == ["native error kept", "python line"]
+    assert lines[2:] == ["I0000 00:00:1795701441.5  9615 port.cc:153] after uninstall"]  # unfiltered again
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
