@@ -7,17 +7,17 @@ that needs them, so ``--help`` and ``--version`` answer at once.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from fer_desktop import __version__
+from fer_desktop import __version__, console
 from fer_desktop.tracking import DEFAULT_SMOOTHING
 from fer_desktop.write_errors import describe_write_error
 from training.architectures import ARCHITECTURES
 from training.preprocess import CROP_MARGIN
+from training.wording import count
 
 # A batch of a few faces gains nothing from TensorFlow's thread pools; on two cores they
 # only compete with decoding and face detection (measured: ~0.6 s less for 900 frames).
@@ -39,11 +39,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quit-after", type=float, metavar="SECONDS", help="close the GUI after this long (smoke tests)"
     )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's, absl's and LiteRT's own log lines"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     video = sub.add_parser("video", help="analyse a video file without the GUI and write a CSV")
     video.add_argument("path", help="video file")
-    video.add_argument("--out", required=True, help="CSV to write (one row per face per frame)")
+    video.add_argument(
+        "--out", help="CSV to write (one row per face per frame; default: PATH with the extension .csv)"
+    )
+    video.add_argument(
+        "--annotated",
+        metavar="OUT.mp4",
+        help="also write the video with the Live tab's boxes and labels (.mp4, .avi, .mkv, .mov, .m4v)",
+    )
+    video.add_argument(
+        "--all-frames", action="store_true", help="a row with empty face fields for each frame without a face"
+    )
+    video.add_argument(
+        "--summary", metavar="OUT.png", help="also draw each face's emotions over time and share of time"
+    )
     video.add_argument("--model", dest="sub_model", help="emotion model (.keras)")
     video.add_argument(
         "--smoothing",
@@ -195,15 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--tta", action="store_true", help="also average with the mirrored image")
     ev.add_argument("--json", help="write the report as JSON here")
     ev.add_argument("--skip-bad", action="store_true", help="skip unreadable/malformed data")
+    for command in sub.choices.values():  # `fer-desktop train ... --verbose` works too
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="as above")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # TensorFlow's and MediaPipe's C++ start-up chatter is noise to users.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    # TensorFlow's and MediaPipe's start-up chatter is noise to users. Native output is filtered
+    # only for a headless command run as the program (not main([...]) called by a test or a
+    # script: its stderr is its caller's), never for the GUI (see fer_desktop/console.py).
+    native = console.configure(args.verbose, filter_native=argv is None and args.command is not None)
     handlers = {None: run_gui, "video": run_video, "label": run_label, "train": run_train, "eval": run_eval,
                 "personalize": run_personalize}  # fmt: skip
     try:
@@ -211,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    finally:
+        if native is not None:
+            native.uninstall()
 
 
 def _fraction(text: str) -> float:
@@ -240,16 +261,35 @@ def run_video(args: argparse.Namespace) -> int:
     from fer_desktop.sources import SourceError, VideoFileSource
 
     started = time.monotonic()
+    video = Path(args.path)
+    if video.is_dir():
+        return _fail(f"{video} is a folder, not a video file (for a folder of photos: fer-desktop label)")
+    out = Path(args.out) if args.out else video.with_suffix(".csv")
+    outputs = [p for p in (out, args.annotated, args.summary) if p]
+    if video.exists() and any(Path(p).resolve() == video.resolve() for p in outputs):
+        return _fail(f"an output would replace the video itself: {video} (choose another --out/--annotated)")
     try:
-        source = VideoFileSource(args.path)
+        source = VideoFileSource(video)
     except SourceError as exc:
         return _fail(str(exc))
     from fer_desktop.analyzer import build_analyzer
     from fer_desktop.classifier import ModelLoadError
     from fer_desktop.model_store import active_model_path
     from fer_desktop.progress import Progress
+    from fer_desktop.recording import RecordingError, SessionRecorder
     from fer_desktop.video_analysis import analyze_video
 
+    try:
+        recorder = SessionRecorder(
+            out,
+            video_path=args.annotated,
+            fps=source.fps,
+            all_frames=args.all_frames,
+            summary_path=args.summary,
+        )
+    except (RecordingError, OSError) as exc:
+        source.close()
+        return _fail(describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc))
     try:
         analyzer = build_analyzer(
             _model_arg(args) or active_model_path(),
@@ -259,22 +299,26 @@ def run_video(args: argparse.Namespace) -> int:
         )
     except (ModelLoadError, RuntimeError) as exc:
         source.close()
+        recorder.abort()
         return _fail(str(exc))
     progress = Progress(source.frame_count)
     try:
-        summary = analyze_video(source, analyzer, args.out, progress.update)
-    except (OSError, SourceError) as exc:
-        return _fail(describe_write_error(exc, args.out) if isinstance(exc, OSError) else str(exc))
+        summary = analyze_video(source, analyzer, recorder, progress.update)
+    except (OSError, SourceError, RecordingError) as exc:
+        progress.finish(recorder.summary.frames)
+        return _fail(describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc))
     finally:
         source.close()
         analyzer.close()
-    progress.finish(summary["frames"])
+    progress.finish(summary.frames)
     print(
-        f"{summary['frames']} frames, {summary['faces']} faces "
-        f"({summary['frames_with_face']} frames with a face) -> {args.out} "
+        f"{count(summary.frames, 'frame')}, {count(summary.faces, 'face')} "
+        f"({count(summary.frames_with_face, 'frame')} with a face) "
         f"in {time.monotonic() - started:.1f} s",
         file=sys.stderr,
     )
+    for path in outputs:
+        print(f"written: {path}", file=sys.stderr)
     return 0
 
 
@@ -282,9 +326,14 @@ def run_label(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         return _fail(f"not a folder: {root}")
+    from training.photos import IMAGE_SUFFIXES
+
+    if not _holds_images(root, IMAGE_SUFFIXES):
+        print(f"error: no images in {root} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})", file=sys.stderr)
+        return 2
     from fer_desktop.classifier import ModelLoadError, open_classifier
     from fer_desktop.faces import FaceDetector
-    from fer_desktop.labelling import OutputBusyError, PhotoLabeller, label_folder, model_id
+    from fer_desktop.labelling import OutputBusyError, PhotoLabeller, label_folder, model_id, state_path
     from fer_desktop.model_store import active_model_path
     from fer_desktop.progress import Progress
 
@@ -326,7 +375,18 @@ def run_label(args: argparse.Namespace) -> int:
     progress.finish(summary.photos)
     print(summary.text(), file=sys.stderr)
     print(f"results written to {args.out}", file=sys.stderr)
+    if args.json:
+        print(f"JSON written to {args.json}", file=sys.stderr)
+    if args.crops_to:
+        print(f"{count(summary.crops, 'face crop')} written to {args.crops_to}", file=sys.stderr)
+    print(f"bookkeeping for the next run written to {state_path(Path(args.out))}", file=sys.stderr)
     return 0
+
+
+def _holds_images(root: Path, suffixes: frozenset[str]) -> bool:
+    """Whether any file under ``root`` has an image extension (``label`` reads files by content,
+    but a folder without a single image file is a wrong folder, not an empty result)."""
+    return any(f.suffix.lower() in suffixes for f in root.rglob("*") if f.is_file())
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -411,12 +471,14 @@ def run_eval(args: argparse.Namespace) -> int:
         model = load_checked_model(Path(model_path))
     except (datasets.DatasetError, ModelLoadError, RuntimeError) as exc:
         return _fail(str(exc))
-    report = evaluate_arrays(model, data.images, data.labels, no_face=no_face)
+    report = evaluate_arrays(model, data.images, data.labels, no_face=no_face, on_progress=_bar(len(data)))
     report.update(split=split, model=str(model_path), data=str(args.data), **extra)
     print(f"model {model_path}, split {split}" + (", faces detected as `label` does" if args.detect else ""))
     print(format_report(report))
     if args.tta:
-        tta = evaluate_arrays(model, data.images, data.labels, tta=True, no_face=no_face)
+        tta = evaluate_arrays(
+            model, data.images, data.labels, tta=True, no_face=no_face, on_progress=_bar(len(data))
+        )
         report["tta"] = {k: tta[k] for k in ("accuracy", "n", "macro_f1", "per_class", "confusion_matrix")}
         print(f"with TTA (mirror average): accuracy {tta['accuracy']:.4f}")
     if args.json:
@@ -425,6 +487,22 @@ def run_eval(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(describe_write_error(exc, args.json))
     return 0
+
+
+def _bar(total: int) -> Callable[[int], None] | None:
+    """A progress bar over ``total`` images, closed when the last is done (none for no images)."""
+    from fer_desktop.progress import Progress
+
+    if not total:
+        return None
+    progress = Progress(total, unit="image")
+
+    def update(done: int) -> None:
+        progress.update(done)
+        if done >= total:
+            progress.finish(done)
+
+    return update
 
 
 def _detect_faces(data: str, split: str, margin: float, on_error: str):
@@ -453,14 +531,20 @@ def run_personalize(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     photos = Progress(0, unit="photo")
-    steps = Progress(args.steps, unit="step")
+    steps: list[Progress] = []  # the steps' bar opens with the first step, below the photos'
 
     def on_photo(done: int, total: int) -> None:
         photos.total = total
-        photos.update(done, force=done == total)
+        photos.update(done)
+        if done == total:
+            photos.finish(done)
 
     def on_step(done: int, total: int, _loss: float) -> None:
-        steps.update(done, force=done == total)
+        if not steps:
+            steps.append(Progress(total, unit="step"))
+        steps[0].update(done)
+        if done == total:
+            steps[0].finish(done)
 
     from training.personalize import PersonalizeSettings
 
@@ -474,14 +558,12 @@ def run_personalize(args: argparse.Namespace) -> int:
             settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
             on_photo=on_photo,
             on_step=on_step,
-            log=lambda msg: print(f"\n{msg}", file=sys.stderr),
+            log=lambda msg: print(msg, file=sys.stderr),
         )
     except (PersonalizeError, ModelLoadError, FloatingPointError, RuntimeError) as exc:
-        print(file=sys.stderr)
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {args.out}: {exc}")
-    print(file=sys.stderr)
     held = card.get("held_out")
     if held:
         print(

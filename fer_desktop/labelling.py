@@ -33,6 +33,7 @@ from fer_desktop.photos import PhotoError, read_photo
 from training import atomic
 from training.labels import CLASS_NAMES
 from training.preprocess import CROP_MARGIN, INPUT_SIZE
+from training.wording import count
 
 LABEL_COLUMNS = [
     "path", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES,
@@ -328,14 +329,15 @@ class LabelSummary:
     emotions: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     note: str = ""
+    crops: int = 0  # crop files written by --crops-to
 
     def text(self) -> str:
         parts = [
-            f"{self.photos} photos: {self.faces} faces, {self.no_face} without a face, "
+            f"{count(self.photos, 'photo')}: {count(self.faces, 'face')}, {self.no_face} without a face, "
             f"{self.unreadable} unreadable"
         ]
         if self.reused:
-            parts.append(f"{self.reused} photos reused from the previous run")
+            parts.append(f"{count(self.reused, 'photo')} reused from the previous run")
         if self.emotions:
             parts.append(", ".join(f"{e} {n}" for e, n in sorted(self.emotions.items())))
         parts.append(f"{self.seconds:.1f} s ({self.photos / max(self.seconds, 1e-6):.1f} photos/s)")
@@ -453,7 +455,7 @@ def _label_folder(
     if summary.cancelled:
         return rows, summary
     if crops_to:
-        export_crops(rows, crops_to)
+        summary.crops = export_crops(rows, crops_to)
     if json_out:
         write_json(rows, json_out, root, model_key, summary)
     if out_csv:

@@ -16,6 +16,7 @@ from fer_desktop.paths import default_model_path, user_models_dir
 from fer_desktop.settings import get_setting, update_settings
 from training import atomic
 from training.card import read_card
+from training.wording import count
 
 
 def active_model_path() -> Path:
@@ -62,7 +63,7 @@ def split_figure(split: str, report: object) -> str:
     if acc is None:
         return ""
     n = report.get("n")
-    size = f" on {n:,} images" if isinstance(n, int) and not isinstance(n, bool) else ""
+    size = f" on {count(n, 'image')}" if isinstance(n, int) and not isinstance(n, bool) else ""
     return f"{split} {acc:.1%}{size}"
 
 

@@ -23,6 +23,7 @@ from fer_desktop.labelling import decoded_photos, list_files
 from fer_desktop.photos import PhotoError
 from training.labels import CLASS_NAMES, class_index
 from training.preprocess import INPUT_SHAPE, to_model_input
+from training.wording import count
 
 
 class PersonalizeError(Exception):
@@ -48,11 +49,11 @@ class PersonalPhotos:
     def summary(self) -> str:
         found = ", ".join(f"{name} {n}" for name, n in self.counts().items())
         text = (
-            f"{self.photos} photos: {len(self.labels)} faces ({found}), "
+            f"{count(self.photos, 'photo')}: {count(len(self.labels), 'face')} ({found}), "
             f"{len(self.no_face)} without a face, {len(self.unreadable)} unreadable"
         )
         if self.ignored:
-            text += f", {len(self.ignored)} files outside the emotion folders ignored"
+            text += f", {count(len(self.ignored), 'file')} outside the emotion folders ignored"
         return text
 
 
@@ -126,7 +127,8 @@ def collect_photos(
     result.photos = len(files)
     if not crops:
         reasons = f"{len(result.no_face)} without a face, {len(result.unreadable)} unreadable"
-        raise PersonalizeError(f"{root}: no face found in any of its {len(files)} photos ({reasons})")
+        photos = count(len(files), "photo")
+        raise PersonalizeError(f"{root}: no face found in any of its {photos} ({reasons})")
     result.images, result.labels, result.paths = np.stack(crops), np.asarray(labels, np.int64), paths
     return result
 

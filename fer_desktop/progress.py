@@ -1,36 +1,49 @@
-"""A one-line progress report on stderr for the command-line tools."""
+"""Progress bars on stderr for the command-line tools (``tqdm``).
+
+Shown only when stderr is a terminal: a log file or a pipe gets the final summary lines,
+not hundreds of carriage-return updates.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
+
+from tqdm import tqdm
 
 
 class Progress:
-    """Refreshed at most twice a second, so it costs nothing in a tight loop."""
+    """A bar fed with the number done so far (not increments), as the pipelines report it."""
 
     def __init__(self, total: int, unit: str = "frame", stream: TextIO | None = None):
-        self.total = total
+        self._bar = tqdm(
+            total=total or None,
+            unit=f" {unit}",
+            file=stream if stream is not None else sys.stderr,
+            disable=None,  # None: off when the stream is not a terminal
+            dynamic_ncols=True,
+            mininterval=0.5,
+            leave=True,
+        )
         self.unit = unit
-        self.stream = stream if stream is not None else sys.stderr
-        self.start = time.monotonic()
-        self.last = 0.0
+
+    @property
+    def total(self) -> int:
+        return self._bar.total or 0
+
+    @total.setter
+    def total(self, value: int) -> None:
+        if value and value != self._bar.total:
+            self._bar.total = value
+            self._bar.refresh()
 
     def update(self, done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < 0.5:
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-6)
-        if self.total:
-            filled = int(20 * done / self.total)
-            bar = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total} ({done / self.total:.0%})"
-        else:
-            bar = str(done)
-        self.stream.write(f"\r{self.unit} {bar}  {rate:.0f} {self.unit}s/s")
-        self.stream.flush()
+        """``done`` so far; ``force`` redraws now (tqdm otherwise redraws at most twice a second)."""
+        if done > self._bar.n:
+            self._bar.update(done - self._bar.n)
+        if force:
+            self._bar.refresh()
 
     def finish(self, done: int) -> None:
-        self.update(done, force=True)
-        self.stream.write("\n")
+        self.update(done)
+        self._bar.close()

@@ -89,6 +89,8 @@ class VideoFileSource:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.description = self.path.name
+        if self.path.is_dir():
+            raise SourceError(f"{self.path} is a folder, not a video file")
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}")
         self._cap = cv2.VideoCapture(str(self.path))
@@ -115,7 +117,7 @@ class VideoFileSource:
         ok, image = self._cap.read()
         if not ok or image is None:
             return None
-        frame = Frame(image, self._index, self._index / self.fps)
+        frame = Frame(image, self._index, self._timestamp())
         self._index += 1
         return frame
 
@@ -126,6 +128,17 @@ class VideoFileSource:
         self._pending = None
         self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
         self._index = index
+
+    def _timestamp(self) -> float:
+        """Seconds of the frame just read, from the decoder: right for variable-frame-rate videos.
+
+        A backend that reports no position (0 after the first frame, or not a number) falls back
+        to the frame index over the nominal rate.
+        """
+        ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        if np.isfinite(ms) and ms >= 0 and (ms > 0 or self._index == 0):
+            return ms / 1000.0
+        return self._index / self.fps
 
     def close(self) -> None:
         self._cap.release()

@@ -1,27 +1,24 @@
 """Headless analysis of a video file: one CSV row per face per frame.
 
-The CSV columns ``frame, time, face, x, y, w, h, emotion, confidence`` and one
-column per class name are a contract for users' scripts: add, never rename.
+The rows, the annotated video and the summary are written by
+:class:`fer_desktop.recording.SessionRecorder`, which holds the CSV contract.
 """
 
 from __future__ import annotations
 
-import csv
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import TypeVar
 
-from fer_desktop.analyzer import FrameAnalyzer, FrameResult
+from fer_desktop.analyzer import FrameAnalyzer
+from fer_desktop.recording import CSV_COLUMNS, RecordingSummary, SessionRecorder
 from fer_desktop.sources import VideoFileSource
-from training.atomic import atomic_open
-from training.labels import CLASS_NAMES
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-CSV_COLUMNS = ["frame", "time", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES]
+__all__ = ["CSV_COLUMNS", "analyze_video", "run_ahead"]
 
 
 def run_ahead(
@@ -66,41 +63,18 @@ def run_ahead(
                 thread.join(0.05)
 
 
-def result_rows(result: FrameResult) -> Iterator[list]:
-    for face in result.faces:
-        b = face.box
-        yield [
-            result.index,
-            f"{result.time:.3f}",
-            face.track_id,
-            b.x,
-            b.y,
-            b.w,
-            b.h,
-            face.emotion,
-            f"{face.confidence:.4f}",
-            *(f"{p:.4f}" for p in face.probs),
-        ]
-
-
 def analyze_video(
     source: VideoFileSource,
     analyzer: FrameAnalyzer,
-    out_csv: str | Path,
+    recorder: SessionRecorder,
     on_progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
-    """Run every frame through ``analyzer`` and write the CSV atomically."""
-    frames = faces = with_face = 0
-    with atomic_open(out_csv, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
+) -> RecordingSummary:
+    """Run every frame through ``analyzer`` into ``recorder``; its outputs are moved into place
+    only when the whole video is done (an error or Ctrl-C leaves earlier files as they were)."""
+    with recorder:
         decoded = (frame for frame, _ in run_ahead(iter(source.read, None)))
         for frame, (boxes, detect_ms) in run_ahead(decoded, lambda f: analyzer.detect(f.image)):
-            result = analyzer.classify(frame, boxes, detect_ms)
-            writer.writerows(result_rows(result))
-            frames += 1
-            faces += len(result.faces)
-            with_face += bool(result.faces)
+            recorder.add(frame.image, analyzer.classify(frame, boxes, detect_ms))
             if on_progress:
-                on_progress(frames)
-    return {"frames": frames, "faces": faces, "frames_with_face": with_face}
+                on_progress(recorder.summary.frames)
+    return recorder.summary

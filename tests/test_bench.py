@@ -26,6 +26,11 @@ def test_video_benchmark_runs():
     assert "median over 1 runs" in out and "30 frames" in out
 
 
+def test_video_benchmark_runs_with_the_annotated_video():
+    out = run("bench_video.py", "--seconds", "1", "--runs", "1", "--annotated")
+    assert "median over 1 runs" in out and "annotated video written" in out
+
+
 def test_label_benchmark_runs():
     out = run("bench_label.py", "--photos", "6", "--runs", "1")
     assert "median labelling rate" in out and "6 faces found" in out

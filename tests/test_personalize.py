@@ -43,7 +43,7 @@ def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_c
     assert run_cli(root, "--out", out, "--steps", "4") == 0
     err = capsys.readouterr().err
     assert "15 photos: 13 faces (happy 8, neutral 5), 0 without a face, 2 unreadable" in err
-    assert "step [####################] 4/4" in err and "held-out photos (3)" in err
+    assert "held-out photos (3)" in err  # (no progress bars: stderr is not a terminal here)
 
     card = json.loads(out.with_name("me.card.json").read_text())
     assert card["base"] == {"path": str(model_path), "sha256": _sha256(model_path)}

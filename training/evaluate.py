@@ -7,15 +7,25 @@ The JSON keys written here (``accuracy``, ``n``, ``per_class``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from training.labels import CLASS_NAMES, NUM_CLASSES
+from training.wording import count
 
 
-def predict_probs(model, images: np.ndarray, tta: bool = False, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities for uint8 model inputs; ``tta`` averages with the mirror image."""
+def predict_probs(
+    model,
+    images: np.ndarray,
+    tta: bool = False,
+    batch_size: int = 256,
+    on_progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Class probabilities for uint8 model inputs; ``tta`` averages with the mirror image.
+
+    ``on_progress`` gets the number of images done after each batch."""
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
@@ -29,6 +39,8 @@ def predict_probs(model, images: np.ndarray, tta: bool = False, batch_size: int 
         if tta:
             p = (p + forward(tf.reverse(x, axis=[2]))) / 2.0
         out.append(p.numpy())
+        if on_progress:
+            on_progress(start + len(out[-1]))
     if not out:
         return np.zeros((0, NUM_CLASSES), dtype=np.float32)
     return np.concatenate(out)
@@ -115,10 +127,15 @@ def prediction_shares(
 
 
 def evaluate_arrays(
-    model, images: np.ndarray, labels: np.ndarray, tta: bool = False, no_face: np.ndarray | None = None
+    model,
+    images: np.ndarray,
+    labels: np.ndarray,
+    tta: bool = False,
+    no_face: np.ndarray | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Score ``model`` on model inputs; ``no_face`` counts photos without a face (wrong) per class."""
-    probs = predict_probs(model, images, tta=tta)
+    probs = predict_probs(model, images, tta=tta, on_progress=on_progress)
     cm = confusion_matrix(labels, probs.argmax(axis=1))
     report = metrics_from_confusion(cm, no_face)
     report["tta"] = tta
@@ -128,12 +145,12 @@ def evaluate_arrays(
 def format_report(report: dict[str, Any]) -> str:
     """A readable, fixed-width report for terminals and model-card summaries."""
     lines = [
-        f"accuracy {report['accuracy']:.4f} on {report['n']} images"
+        f"accuracy {report['accuracy']:.4f} on {count(report['n'], 'image')}"
         + (" (TTA: mirror average)" if report.get("tta") else " (single crop)"),
     ]
     if report.get("no_face") or report.get("detect"):
         lines.append(
-            f"no face found in {report['no_face']} of {report['n']} photos "
+            f"no face found in {report['no_face']} of {count(report['n'], 'photo')} "
             f"({report['no_face_share']:.1%}; counted as wrong)"
         )
     lines.append(

@@ -42,7 +42,16 @@ def to_tflite(model) -> bytes:
     face = keras.Input(INPUT_SHAPE, batch_size=1, dtype="uint8", name="face")
     as_float = keras.layers.Lambda(lambda t: keras.ops.cast(t, "float32"), name="to_float")(face)
     wrapper = keras.Model(face, model(as_float), name=f"{model.name}_uint8")
-    return tf.lite.TFLiteConverter.from_keras_model(wrapper).convert()
+    # The converter saves the model first and, with Keras' interactive logging on, prints every
+    # captured variable's TensorSpec (dozens of lines) to stdout. Routed to absl's logger (INFO)
+    # instead; the setting is per thread, so a training run elsewhere keeps its epoch lines.
+    interactive = keras.config.is_interactive_logging_enabled()
+    keras.config.disable_interactive_logging()
+    try:
+        return tf.lite.TFLiteConverter.from_keras_model(wrapper).convert()
+    finally:
+        if interactive:
+            keras.config.enable_interactive_logging()
 
 
 def write_tflite(model, keras_path: str | Path) -> dict[str, Any]:
