@@ -1,6 +1,10 @@
 """Recording a Live session: the `video` command's CSV rows plus wall-clock time, and the annotated video.
 
-Plain Python (no Qt). The GUI thread only queues results (:meth:`SessionRecorder.add`);
+Plain Python (no Qt). The rows go through :class:`fer_desktop.recording.SessionRecorder`,
+the writer of ``fer-desktop video``, so both write the same columns the same way; this
+module adds what live video needs: a writer thread, and a video paced by the source's
+clock from the frames the window drew (the display may drop frames; the CLI never does).
+The GUI thread only queues results (:meth:`LiveRecorder.add`);
 a writer thread of the recorder writes them, so encoding video never blocks the
 window. Files are written under hidden ``.part`` names and renamed to their final
 names when the recording stops, so a half-written file never looks finished. A
@@ -10,29 +14,23 @@ in :attr:`SessionRecorder.error`; whatever was written before is kept.
 
 from __future__ import annotations
 
-import csv
 import os
 import queue
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from fer_desktop.analyzer import FrameResult
-from fer_desktop.video_analysis import CSV_COLUMNS, result_rows
+from fer_desktop.recording import CSV_COLUMNS, WALL_TIME_COLUMN, RecordingError, SessionRecorder, part_path
 from fer_desktop.write_errors import describe_write_error
 
-RECORDING_COLUMNS = [*CSV_COLUMNS, "wall_time"]  # the `video` columns, in their order, then wall-clock time
+RECORDING_COLUMNS = [*CSV_COLUMNS, WALL_TIME_COLUMN]  # the `video` columns in order, then wall-clock time
 VIDEO_FOURCC = "mp4v"
 MAX_GAP_S = 1.0  # a seek forward fills at most this much of the video with the last frame
 MAX_QUEUED_FRAMES = 60  # beyond this backlog a frame goes to the CSV only (the video holds the last one)
-
-
-class RecordingError(RuntimeError):
-    """A recording that cannot start; the message is for the user."""
 
 
 def session_stem(folder: Path) -> str:
@@ -45,16 +43,7 @@ def session_stem(folder: Path) -> str:
     return stem
 
 
-def part_path(dest: Path) -> Path:
-    """The hidden name a file is written under until it is finished (the suffix kept for OpenCV)."""
-    return dest.with_name(f".{dest.name}.part{dest.suffix}")
-
-
-def wall_clock(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="milliseconds")
-
-
-class SessionRecorder:
+class LiveRecorder:
     """Writes queued results to ``<folder>/fer-session-….csv`` (and ``.mp4`` with ``video=True``).
 
     The video has a fixed frame rate ``fps``; each annotated frame is written as many
@@ -74,11 +63,10 @@ class SessionRecorder:
             stem = session_stem(self.folder)
             self.csv_path = self.folder / f"{stem}.csv"
             self.video_path = self.folder / f"{stem}.mp4" if video else None
-            self._csv_file = open(part_path(self.csv_path), "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self._video_part = part_path(self.video_path) if video else None
+            self._rows = SessionRecorder(self.csv_path, wall_clock=True)
         except OSError as exc:
             raise RecordingError(f"Recording not started: {describe_write_error(exc, self.folder)}") from exc
-        self._csv = csv.writer(self._csv_file)
-        self._csv.writerow(RECORDING_COLUMNS)
         self._video: cv2.VideoWriter | None = None
         self._video_size: tuple[int, int] | None = None
         self._video_t0: float | None = None
@@ -129,10 +117,8 @@ class SessionRecorder:
             while (item := self._queue.get()) is not None:
                 result, frame, wall_time = item
                 current = self.csv_path
-                stamp = wall_clock(wall_time)
-                for row in result_rows(result):
-                    self._csv.writerow([*row, stamp])
-                    self.rows_written += 1
+                self._rows.add(None, result, wall_time=wall_time)
+                self.rows_written += len(result.faces)
                 if self.video_path is not None:
                     current = self.video_path
                     self._write_frame(frame, result.time)
@@ -156,7 +142,7 @@ class SessionRecorder:
             self._video_size = (w, h)
             self._video_t0 = t
             self._video = cv2.VideoWriter(
-                str(part_path(self.video_path)), cv2.VideoWriter_fourcc(*VIDEO_FOURCC), self.fps, (w, h)
+                str(self._video_part), cv2.VideoWriter_fourcc(*VIDEO_FOURCC), self.fps, (w, h)
             )
             if not self._video.isOpened():
                 raise OSError(f"OpenCV cannot write {VIDEO_FOURCC} video")
@@ -176,16 +162,15 @@ class SessionRecorder:
     def _finalise(self) -> None:
         """Close both files and give them their final names; what was written is kept."""
         try:
-            self._csv_file.close()
-            os.replace(part_path(self.csv_path), self.csv_path)
+            self._rows.close()
         except OSError as exc:
             self.error = self.error or f"Recording not saved: {describe_write_error(exc, self.csv_path)}"
         if self._video is not None:
             self._video.release()
             try:
-                if part_path(self.video_path).stat().st_size == 0:
+                if self._video_part.stat().st_size == 0:
                     raise OSError("the video is empty")
-                os.replace(part_path(self.video_path), self.video_path)
+                os.replace(self._video_part, self.video_path)
             except OSError as exc:
                 self.error = self.error or f"Video not saved: {describe_write_error(exc, self.video_path)}"
         elif self.video_path is not None:

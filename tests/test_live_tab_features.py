@@ -199,10 +199,10 @@ def test_a_full_disk_while_recording_gives_a_message(qtbot, engine, face_video, 
     tab.record.record_button.click()
 
     class FullDisk:
-        def writerow(self, row):
+        def writerows(self, rows):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    tab.record.recorder._csv = FullDisk()
+    tab.record.recorder._rows._csv = FullDisk()
     with qtbot.waitSignal(tab.message, timeout=10000, check_params_cb=lambda m: "disk is full" in m):
         pass
     assert not tab.record.recording and not tab.record.record_button.isChecked()

@@ -11,8 +11,8 @@ import pytest
 
 from fer_desktop.analyzer import FaceResult, FrameResult
 from fer_desktop.faces import Box
-from fer_desktop.session_recording import RECORDING_COLUMNS, RecordingError, SessionRecorder
-from fer_desktop.video_analysis import CSV_COLUMNS, result_rows
+from fer_desktop.recording import CSV_COLUMNS, face_rows
+from fer_desktop.session_recording import RECORDING_COLUMNS, LiveRecorder, RecordingError
 
 
 def _result(index: int, fps: float = 10.0) -> FrameResult:
@@ -21,7 +21,7 @@ def _result(index: int, fps: float = 10.0) -> FrameResult:
 
 
 def test_recording_writes_video_rows_plus_wall_clock_and_a_timed_video(tmp_path):
-    rec = SessionRecorder(tmp_path / "rec", video=True, fps=10)
+    rec = LiveRecorder(tmp_path / "rec", video=True, fps=10)
     assert list(tmp_path.joinpath("rec").glob("fer-session-*")) == []  # nothing final until stopped
     frame = np.full((120, 160, 3), 50, np.uint8)
     for i in (0, 1, 2, 5):  # the display dropped frames 3 and 4
@@ -31,7 +31,7 @@ def test_recording_writes_video_rows_plus_wall_clock_and_a_timed_video(tmp_path)
     assert sorted(p.name for p in (tmp_path / "rec").iterdir()) == sorted(p.name for p in rec.paths)
     rows = list(csv.reader(rec.csv_path.open(encoding="utf-8")))
     assert rows[0] == RECORDING_COLUMNS and rows[0][: len(CSV_COLUMNS)] == CSV_COLUMNS
-    assert rows[1][:-1] == [str(v) for v in next(result_rows(_result(0)))]
+    assert rows[1][:-1] == [str(v) for v in next(face_rows(_result(0)))]
     assert rows[4][0] == "5" and rows[4][-1].startswith("2023-11-14T")
     cap = cv2.VideoCapture(str(rec.video_path))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 6  # 0.5 s at 10 fps: gaps filled with the last frame
@@ -40,32 +40,32 @@ def test_recording_writes_video_rows_plus_wall_clock_and_a_timed_video(tmp_path)
 
 
 def test_csv_only_recording_writes_no_video(tmp_path):
-    rec = SessionRecorder(tmp_path, video=False)
+    rec = LiveRecorder(tmp_path, video=False)
     rec.add(_result(0), np.zeros((10, 10, 3), np.uint8))
     assert rec.close(10)
     assert [p.suffix for p in tmp_path.iterdir()] == [".csv"]
 
 
 def test_a_second_recording_in_the_same_second_gets_its_own_name(tmp_path):
-    first, second = SessionRecorder(tmp_path), SessionRecorder(tmp_path)
+    first, second = LiveRecorder(tmp_path), LiveRecorder(tmp_path)
     assert first.close(10) and second.close(10)
     assert first.csv_path != second.csv_path and len(list(tmp_path.iterdir())) == 2
 
 
 def test_full_disk_stops_the_recording_with_a_message_and_keeps_what_was_written(tmp_path):
-    rec = SessionRecorder(tmp_path, video=False)
+    rec = LiveRecorder(tmp_path, video=False)
     rec.add(_result(0))
-    real_writerow = rec._csv.writerow
+    real_writerows = rec._rows._csv.writerows
     calls = {"n": 0}
 
     class FullDisk:
-        def writerow(self, row):
+        def writerows(self, rows):
             calls["n"] += 1
             if calls["n"] > 1:
                 raise OSError(errno.ENOSPC, "No space left on device")
-            return real_writerow(row)
+            return real_writerows(rows)
 
-    rec._csv = FullDisk()
+    rec._rows._csv = FullDisk()
     for i in range(1, 4):
         rec.add(_result(i))
     assert rec.wait(10)  # the writer ended by itself
@@ -80,14 +80,14 @@ def test_a_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(RecordingError, match="Recording not started: cannot write"):
-        SessionRecorder(blocker / "sub")
+        LiveRecorder(blocker / "sub")
 
 
 def test_a_backlog_goes_to_the_csv_only_so_memory_stays_bounded(tmp_path, monkeypatch):
     import fer_desktop.session_recording as recording
 
     monkeypatch.setattr(recording, "MAX_QUEUED_FRAMES", 3)
-    rec = SessionRecorder(tmp_path, video=True, fps=10)
+    rec = LiveRecorder(tmp_path, video=True, fps=10)
     gate = __import__("threading").Event()
     real = rec._write_frame
     rec._write_frame = lambda frame, t: (gate.wait(10), real(frame, t))  # a slow encoder

@@ -411,7 +411,7 @@ def test_train_refuses_a_used_out_folder_without_overwrite(tmp_path, kaggle_tree
 
 def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoint(tmp_path, kaggle_tree):
     from training.fit import StoppedWithoutModelError, TrainConfig, train
-    from training.model import load_model, make_model
+    from training.model import make_model
 
     out = tmp_path / "run"
     out.mkdir()

@@ -1,4 +1,4 @@
-"""Record: the Live tab's button, options and indicator around a :class:`SessionRecorder`.
+"""Record: the Live tab's button, options and indicator around a :class:`LiveRecorder`.
 
 Thin: the recorder (no Qt) writes on its own thread; this widget starts and stops it,
 shows a red dot with the elapsed time while it runs, and reports where the files went
@@ -16,7 +16,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fer_desktop.analyzer import FrameResult
-from fer_desktop.session_recording import RecordingError, SessionRecorder
+from fer_desktop.session_recording import LiveRecorder, RecordingError
 
 POLL_MS = 250
 
@@ -29,9 +29,9 @@ class RecordControls(QWidget):
         super().__init__(parent)
         self.folder = Path(folder)
         self.fps = 30.0  # the video's frame rate: the tab sets the source's own
-        self.recorder: SessionRecorder | None = None
+        self.recorder: LiveRecorder | None = None
         self._started = 0.0
-        self._finishing: list[SessionRecorder] = []
+        self._finishing: list[LiveRecorder] = []
         self.record_button = QPushButton("Record")
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Save this session: faces per frame as CSV, and the video if ticked")
@@ -73,7 +73,7 @@ class RecordControls(QWidget):
     def _toggled(self, on: bool) -> None:
         if on and self.recorder is None:
             try:
-                self.recorder = SessionRecorder(self.folder, video=self.video_box.isChecked(), fps=self.fps)
+                self.recorder = LiveRecorder(self.folder, video=self.video_box.isChecked(), fps=self.fps)
             except RecordingError as exc:
                 self.message.emit(str(exc))
                 self.record_button.setChecked(False)
