@@ -317,10 +317,17 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
+    from training.cluster import ClusterConfigError, cluster_role
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
     from training.model_file import ModelFileError
 
+    try:
+        role = cluster_role()
+    except ClusterConfigError as exc:
+        return _fail(str(exc))
+    if role.multi_worker and args.max_minutes:
+        return _fail("--max-minutes cannot be used with several workers (each would stop on its own clock)")
     if args.init and args.arch != "vgg":
         return _fail("--arch builds a new model; --init continues the given model's own architecture")
     if args.weights and args.arch != "efficientnetb2":
@@ -328,7 +335,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.weights and not Path(args.weights).is_file():
         return _fail(f"weights file not found: {args.weights}")
     out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
-    if args.out and not args.overwrite and _holds_files(Path(out)):
+    # Only the chief writes --out; the others must not refuse (or create) a folder it fills.
+    if role.is_chief and args.out and not args.overwrite and _holds_files(Path(out)):
         return _fail(f"--out {out} is not empty (an earlier model?): pick another or add --overwrite")
     config = TrainConfig(
         data=args.data,
@@ -358,6 +366,10 @@ def run_train(args: argparse.Namespace) -> int:
         card = train(config)
     except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:
         return _fail(str(exc))
+    if not role.is_chief:
+        epochs = card["training"]["epochs_run"]
+        print(f"{role.describe()}: {epochs} epoch(s) done; the chief writes the model")
+        return 0
     for split, report in card["evaluation"].items():
         print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")
     print(f"model written to {Path(out) / 'model.keras'}")
