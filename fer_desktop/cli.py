@@ -380,7 +380,7 @@ def run_merge_labels(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
-    from training.cluster import ClusterConfigError, cluster_role
+    from training.cluster import ClusterConfigError, WorkerLostError, cluster_role
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
     from training.model_file import ModelFileError
@@ -427,7 +427,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     try:
         card = train(config)
-    except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:
+    except (DatasetError, FloatingPointError, OSError, ModelFileError, WorkerLostError) as exc:
         return _fail(str(exc))
     if not role.is_chief:
         epochs = card["training"]["epochs_run"]

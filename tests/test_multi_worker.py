@@ -92,14 +92,14 @@ def _tiny_dataset(root: Path, per_class: int = 5) -> Path:
     return root
 
 
-@pytest.mark.timeout(280)  # ~25 s on an idle 2-core machine; both workers start TensorFlow at once
-def test_two_cpu_workers_train_together_and_only_the_chief_writes(tmp_path):
-    data = _tiny_dataset(tmp_path / "data")
-    hosts = [f"localhost:{p}" for p in _free_ports(2)]
-    outs = [tmp_path / "out0", tmp_path / "out1"]
+def _run_workers(tmp_path: Path, datas: list[Path]) -> tuple[list[int], list[str], list[Path]]:
+    """Start one `fer-desktop train` worker per dataset on free localhost ports; their exit codes,
+    output and --out folders.  Each worker's temporary folder is ``tmp_path/tmpI``."""
+    hosts = [f"localhost:{p}" for p in _free_ports(len(datas))]
+    outs = [tmp_path / f"out{i}" for i in range(len(datas))]
     procs = []
-    for index, out in enumerate(outs):
-        scratch = tmp_path / f"tmp{index}"  # the worker's temporary folder: its scratch checkpoints go here
+    for index, (data, out) in enumerate(zip(datas, outs, strict=True)):
+        scratch = tmp_path / f"tmp{index}"
         scratch.mkdir()
         env = {**os.environ, **_tf_config(hosts, index=index), "PYTHONPATH": str(ROOT)}
         env["TMPDIR"] = str(scratch)
@@ -117,7 +117,14 @@ def test_two_cpu_workers_train_together_and_only_the_chief_writes(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert [p.returncode for p in procs] == [0, 0], "\n\n".join(log[-3000:] for log in logs)
+    return [p.returncode for p in procs], logs, outs
+
+
+@pytest.mark.timeout(280)  # ~25 s on an idle 2-core machine; both workers start TensorFlow at once
+def test_two_cpu_workers_train_together_and_only_the_chief_writes(tmp_path):
+    data = _tiny_dataset(tmp_path / "data")
+    codes, logs, outs = _run_workers(tmp_path, [data, data])
+    assert codes == [0, 0], "\n\n".join(log[-3000:] for log in logs)
     assert "model written to" in logs[0]
     assert "worker 1 of 2 workers (non-chief): 1 epoch(s) done" in logs[1]
 
@@ -132,3 +139,14 @@ def test_two_cpu_workers_train_together_and_only_the_chief_writes(tmp_path):
     # The non-chief wrote nothing where it was told to, and left no scratch checkpoint behind.
     assert not outs[1].exists()
     assert list((tmp_path / "tmp1").iterdir()) == []
+
+
+@pytest.mark.timeout(280)  # the chief notices within seconds (heartbeats); ~20 s on an idle machine
+def test_a_worker_that_stops_is_reported_by_the_others_in_words(tmp_path):
+    data = _tiny_dataset(tmp_path / "data")
+    codes, logs, outs = _run_workers(tmp_path, [data, tmp_path / "no-such-data"])
+    assert codes == [1, 1], "\n\n".join(log[-3000:] for log in logs)
+    assert "no-such-data: not a dataset" in logs[1]
+    assert "error: training stopped: another worker stopped or cannot be reached" in logs[0]
+    assert "Traceback" not in logs[0]
+    assert not (outs[0] / "model.keras").exists()

@@ -18,6 +18,10 @@ class ClusterConfigError(ValueError):
     """``TF_CONFIG`` is set but cannot describe this process's place in a cluster."""
 
 
+class WorkerLostError(RuntimeError):
+    """Another worker of a multi-worker training stopped or cannot be reached."""
+
+
 @dataclass(frozen=True)
 class ClusterRole:
     """How many processes train together and which one this is."""

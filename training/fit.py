@@ -8,7 +8,6 @@ Keras callbacks for progress.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import tempfile
@@ -531,15 +530,20 @@ class _TrainingRun:
         weights = class_weights(data.train.labels, config.class_weight_power)
         train_ds = make_dataset(data.train, config, True, weights)
         val_ds = make_dataset(data.val, config, False, None)
-        with self.strategy.scope():
-            model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
-            if multi_worker:
-                multi_worker_fixes.build_before_fit(model, train_ds)
         cbs, nan_guard, stop_request = make_callbacks(
             config, out, data, self.should_stop, self.on_warning, self.callbacks
         )
-        with multi_worker_fixes.averaged_step_logs() if multi_worker else contextlib.nullcontext():
+        if not multi_worker:
+            with self.strategy.scope():
+                model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
             history = fit_model(model, train_ds, val_ds, config, cbs)
+        else:
+            with multi_worker_fixes.peers_reported():
+                with self.strategy.scope():
+                    model = build_model(config, int(np.ceil(len(data.train) / config.batch_size)))
+                    multi_worker_fixes.build_before_fit(model, train_ds)
+                with multi_worker_fixes.averaged_step_logs():
+                    history = fit_model(model, train_ds, val_ds, config, cbs)
         return FitOutcome(history, nan_guard, stop_request, time.time() - self.started), weights
 
 

@@ -10,7 +10,10 @@ are worked around here, for multi-worker runs only; nothing changes for one mach
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
+
+from training.cluster import WorkerLostError
 
 
 def build_before_fit(model, train_ds) -> None:
@@ -48,3 +51,22 @@ def averaged_step_logs() -> Iterator[None]:
         yield
     finally:
         tf_trainer.reduce_per_replica = original
+
+
+@contextlib.contextmanager
+def peers_reported() -> Iterator[None]:
+    """A worker that stopped (crashed, killed, or refused its data) reaches the others as a
+    TensorFlow error from deep inside a collective operation: say so in words instead."""
+    import tensorflow as tf
+
+    lost = (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError,
+            tf.errors.DeadlineExceededError)  # fmt: skip
+    try:
+        yield
+    except lost as exc:
+        detail = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", exc.message or str(exc))
+        detail = " ".join(detail.split())[:300]
+        raise WorkerLostError(
+            f"training stopped: another worker stopped or cannot be reached (see its own output). "
+            f"TensorFlow said: {detail}"
+        ) from None
