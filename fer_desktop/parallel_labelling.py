@@ -9,6 +9,7 @@ in the sorted file order, so the outputs are those of ``--jobs 1`` byte for byte
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ _start_error: str = ""
 
 def _start_worker(spec: LabellerSpec) -> None:
     global _labeller, _start_error
+    # Ctrl-C reaches the whole process group: the parent alone answers it and ends the pool
+    # (each process then finishes its photo); a worker interrupted mid-import prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _labeller = open_labeller(spec.model_path, spec.detect, spec.margin, WORKER_TF_THREADS)
     except RuntimeError as exc:  # ModelLoadError and MediaPipe's start-up errors
