@@ -92,6 +92,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=CROP_MARGIN,
         help=f"crop margin around each face (default {CROP_MARGIN})",
     )
+    label.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="label with N processes, each with its own detector and model (same output as 1)",
+    )
+    label.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="label only the K-th of N parts of the sorted photo list (1 <= K <= N); "
+        "join the parts' CSVs with merge-labels",
+    )
+
+    merge = sub.add_parser(
+        "merge-labels", help="join the CSVs of `label --shard K/N` runs into the CSV of the whole folder"
+    )
+    merge.add_argument("out", metavar="OUT.csv", help="CSV to write")
+    merge.add_argument("parts", nargs="+", metavar="PART.csv", help="the parts' CSVs (any order)")
 
     train = sub.add_parser("train", help="train an emotion model")
     train.add_argument("--data", required=True, help="FER2013 folder or csv, or a class-folder tree")
@@ -223,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     # script: its stderr is its caller's), never for the GUI (see fer_desktop/console.py).
     native = console.configure(args.verbose, filter_native=argv is None and args.command is not None)
     handlers = {None: run_gui, "video": run_video, "label": run_label, "train": run_train, "eval": run_eval,
-                "personalize": run_personalize}  # fmt: skip
+                "personalize": run_personalize, "merge-labels": run_merge_labels}  # fmt: skip
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -239,6 +259,25 @@ def _fraction(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
+
+
+def _shard(text: str):
+    from fer_desktop.labelling import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _fail(message: str) -> int:
@@ -333,21 +372,17 @@ def run_label(args: argparse.Namespace) -> int:
     if not _holds_images(root, IMAGE_SUFFIXES):
         print(f"error: no images in {root} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})", file=sys.stderr)
         return 2
-    from fer_desktop.classifier import ModelLoadError, open_classifier
-    from fer_desktop.faces import FaceDetector
-    from fer_desktop.labelling import OutputBusyError, PhotoLabeller, label_folder, model_id, state_path
+    from concurrent.futures.process import BrokenProcessPool
+
+    from fer_desktop.labelling import OutputBusyError, label_folder, model_id, state_path
     from fer_desktop.model_store import active_model_path
+    from fer_desktop.parallel_labelling import LabellerStartError
     from fer_desktop.progress import Progress
 
     model_path = _model_arg(args) or active_model_path()
     try:
-        classifier = open_classifier(model_path, tf_threads=PIPELINE_TF_THREADS)
-    except (ModelLoadError, RuntimeError) as exc:
-        return _fail(str(exc))
-    try:
-        detector = None if args.no_detect else FaceDetector()
-    except RuntimeError as exc:
-        classifier.close()
+        labeller = _open_labeller(args, Path(model_path))
+    except RuntimeError as exc:  # ModelLoadError, MediaPipe's start-up errors
         return _fail(str(exc))
     progress = Progress(0, unit="photo")
 
@@ -358,22 +393,23 @@ def run_label(args: argparse.Namespace) -> int:
     try:
         _, summary = label_folder(
             root,
-            PhotoLabeller(classifier, detector, args.margin),
+            labeller,
             model_key=model_id(Path(model_path)),
             out_csv=args.out,
             json_out=args.json,
             crops_to=args.crops_to,
             on_progress=on_progress,
             log=lambda msg: print(msg, file=sys.stderr),
+            shard=args.shard,
         )
-    except OutputBusyError as exc:
+    except (OutputBusyError, LabellerStartError) as exc:
         return _fail(str(exc))
+    except BrokenProcessPool as exc:
+        return _fail(f"a labelling process ended unexpectedly ({exc}); nothing was written")
     except OSError as exc:
         return _fail(f"{describe_write_error(exc, args.out)} (each output is whole or as it was)")
     finally:
-        classifier.close()
-        if detector is not None:
-            detector.close()
+        labeller.close()
     progress.finish(summary.photos)
     print(summary.text(), file=sys.stderr)
     print(f"results written to {args.out}", file=sys.stderr)
@@ -391,12 +427,46 @@ def _holds_images(root: Path, suffixes: frozenset[str]) -> bool:
     return any(f.suffix.lower() in suffixes for f in root.rglob("*") if f.is_file())
 
 
+def _open_labeller(args: argparse.Namespace, model_path: Path):
+    """This process's labeller, or with ``--jobs N`` a pool of N processes with one each."""
+    from fer_desktop.labelling import open_labeller
+
+    if args.jobs == 1:
+        return open_labeller(model_path, not args.no_detect, args.margin, PIPELINE_TF_THREADS)
+    from fer_desktop.classifier import checked_model_file
+    from fer_desktop.parallel_labelling import LabellerSpec, ProcessLabeller
+
+    checked_model_file(model_path)  # a missing or damaged file is named before N processes start
+    return ProcessLabeller(LabellerSpec(str(model_path), not args.no_detect, args.margin), args.jobs)
+
+
+def run_merge_labels(args: argparse.Namespace) -> int:
+    from fer_desktop.label_merge import MergeError, merge_label_csvs
+    from fer_desktop.labelling import OutputBusyError
+
+    try:
+        rows = merge_label_csvs(args.out, args.parts)
+    except (MergeError, OutputBusyError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{describe_write_error(exc, args.out)} ({args.out} is whole or as it was)")
+    print(f"{rows} rows from {len(args.parts)} parts written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
+    from training.cluster import ClusterConfigError, WorkerLostError, cluster_role
     from training.datasets import DatasetError
     from training.fit import TrainConfig, train
     from training.model_file import ModelFileError, check_model_file
 
+    try:
+        role = cluster_role()
+    except ClusterConfigError as exc:
+        return _fail(str(exc))
+    if role.multi_worker and args.max_minutes:
+        return _fail("--max-minutes cannot be used with several workers (each would stop on its own clock)")
     if args.init and args.arch != "vgg":
         return _fail("--arch builds a new model; --init continues the given model's own architecture")
     if args.weights and args.arch != "efficientnetb2":
@@ -404,7 +474,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.weights and not Path(args.weights).is_file():
         return _fail(f"weights file not found: {args.weights}")
     out = args.out or str(user_models_dir() / time.strftime("model-%Y%m%d-%H%M%S"))
-    if args.out and not args.overwrite and _holds_files(Path(out)):
+    # Only the chief writes --out; the others must not refuse (or create) a folder it fills.
+    if role.is_chief and args.out and not args.overwrite and _holds_files(Path(out)):
         return _fail(f"--out {out} is not empty (an earlier model?): pick another or add --overwrite")
     config = TrainConfig(
         data=args.data,
@@ -439,8 +510,12 @@ def run_train(args: argparse.Namespace) -> int:
             return _fail(f"--teacher: {exc}")
     try:
         card = train(config)
-    except (DatasetError, FloatingPointError, OSError, ModelFileError) as exc:
+    except (DatasetError, FloatingPointError, OSError, ModelFileError, WorkerLostError) as exc:
         return _fail(str(exc))
+    if not role.is_chief:
+        epochs = card["training"]["epochs_run"]
+        print(f"{role.describe()}: {epochs} epoch(s) done; the chief writes the model")
+        return 0
     for split, report in card["evaluation"].items():
         print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")
     print(f"model written to {Path(out) / 'model.keras'}")

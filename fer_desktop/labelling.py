@@ -19,11 +19,12 @@ import csv
 import hashlib
 import json
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -45,6 +46,7 @@ FACE_DETECTED = "detector"  # face_source: the face detector's box
 FACE_WHOLE_IMAGE = (
     "whole image"  # face_source: the whole image taken as the face (--no-detect, or a user's choice)
 )
+T = TypeVar("T")
 
 
 @dataclass
@@ -162,6 +164,10 @@ class PhotoLabeller:
         self.margin = margin
         self.whole_image = whole_image
 
+    @property
+    def detects(self) -> bool:
+        return self.detector is not None
+
     def label(self, rel: str, image: np.ndarray) -> list[LabelRow]:
         boxes, crops = find_faces(image, self.detector, self.margin)
         source = FACE_DETECTED if self.detector is not None else FACE_WHOLE_IMAGE
@@ -177,6 +183,67 @@ class PhotoLabeller:
             )
             for i, (b, p, c) in enumerate(zip(boxes, probs, crops, strict=True))
         ]
+
+    def label_decoded(self, rel: str, decoded: np.ndarray | PhotoError) -> list[LabelRow]:
+        """The rows of one photo as ``read_photo`` left it: its faces, or why it has none."""
+        if isinstance(decoded, PhotoError):
+            return [LabelRow(rel, f"unreadable: {decoded}")]
+        return self.label(rel, decoded)
+
+    def label_files(self, root: Path, files: list[Path]) -> Iterator[tuple[Path, list[LabelRow]]]:
+        """Each file's rows, in order; a file is labelled when its result is asked for."""
+        for f, decoded in decoded_photos(files):
+            yield f, self.label_decoded(f.relative_to(root).as_posix(), decoded)
+
+    def close(self) -> None:
+        """Close the classifier and detector: only for a labeller made by ``open_labeller``
+        (the Label tab's classifier is leased, and closed by its engine)."""
+        self.classifier.close()
+        if self.detector is not None:
+            self.detector.close()
+
+
+def open_labeller(
+    model_path: str | Path, detect: bool, margin: float, tf_threads: int | None
+) -> PhotoLabeller:
+    """A labeller with its own classifier and, with ``detect``, its own face detector.
+
+    Raises ModelLoadError for a model the app refuses, RuntimeError when MediaPipe cannot start.
+    """
+    from fer_desktop.classifier import open_classifier
+
+    classifier = open_classifier(model_path, tf_threads=tf_threads)
+    try:
+        detector = FaceDetector() if detect else None
+    except RuntimeError:
+        classifier.close()
+        raise
+    return PhotoLabeller(classifier, detector, margin)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The ``index``-th (from 1) of ``count`` parts of a folder: every ``count``-th photo of its
+    sorted file list, so a cluster's job array can split an archive without talking."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"K/N"``; ValueError saying what is wrong otherwise."""
+        k, sep, n = text.partition("/")
+        if not sep or not k.strip().isdigit() or not n.strip().isdigit():
+            raise ValueError(f"{text!r} is not K/N (e.g. 2/8: the 2nd of 8 parts)")
+        shard = cls(int(k), int(n))
+        if shard.count < 1:
+            raise ValueError(f"{text!r}: the number of parts must be 1 or more")
+        if not 1 <= shard.index <= shard.count:
+            raise ValueError(f"{text!r}: the part must be between 1 and {shard.count}")
+        return shard
+
+    def select(self, files: list[Path]) -> list[Path]:
+        return files[self.index - 1 :: self.count]
 
 
 def label_whole_images(root: Path, rels: list[str], classifier) -> dict[str, list[LabelRow]]:
@@ -354,18 +421,30 @@ def _decode(path: Path) -> np.ndarray | PhotoError:
 def decoded_photos(files: list[Path], workers: int = 2, ahead: int = 8) -> Iterator[tuple[Path, object]]:
     """Decode on helper threads (Pillow releases the GIL), in order, a few photos ahead."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="photo-decode") as pool:
-        pending: list[tuple[Path, Future]] = []
-        it = iter(files)
-        for f in it:
-            pending.append((f, pool.submit(_decode, f)))
+        yield from in_order(lambda f: pool.submit(_decode, f), files, ahead)
+
+
+def in_order(submit: Callable[[T], Future], items: Iterable[T], ahead: int) -> Iterator[tuple[T, Any]]:
+    """Each item with its result, in the items' order, with at most ``ahead`` submitted and unread.
+
+    Bounded so that a cancelled run stops soon; what is still pending is cancelled on close.
+    """
+    pending: deque[tuple[T, Future]] = deque()
+    it = iter(items)
+    try:
+        for item in it:
+            pending.append((item, submit(item)))
             if len(pending) >= ahead:
                 break
         while pending:
-            f, fut = pending.pop(0)
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(_decode, nxt)))
-            yield f, fut.result()
+            item, fut = pending.popleft()
+            for nxt in it:
+                pending.append((nxt, submit(nxt)))
+                break
+            yield item, fut.result()
+    finally:
+        for _, fut in pending:
+            fut.cancel()
 
 
 def label_folder(
@@ -379,8 +458,11 @@ def label_folder(
     on_progress: Callable[[int, int, list[LabelRow]], None] | None = None,
     should_cancel: Callable[[], bool] = lambda: False,
     log: Callable[[str], None] = lambda _msg: None,
+    shard: Shard | None = None,
 ) -> tuple[list[LabelRow], LabelSummary]:
-    """Label every photo under ``root``; write outputs only if the run completes.
+    """Label every photo under ``root`` (or ``shard``'s part of them); write outputs only if the
+    run completes.  ``labeller`` is a PhotoLabeller or anything with its ``detects``, ``margin``
+    and ``label_files`` (``parallel_labelling.ProcessLabeller``).
 
     Raises OutputBusyError when another run holds ``out_csv``.
     """
@@ -390,7 +472,7 @@ def label_folder(
     out_csv = Path(out_csv) if out_csv else None
     with output_lock(out_csv):
         return _label_folder(root, labeller, model_key, out_csv, json_out, crops_to, on_progress,
-                             should_cancel, log)  # fmt: skip
+                             should_cancel, log, shard)  # fmt: skip
 
 
 def _label_folder(
@@ -403,15 +485,18 @@ def _label_folder(
     on_progress: Callable[[int, int, list[LabelRow]], None] | None,
     should_cancel: Callable[[], bool],
     log: Callable[[str], None],
+    shard: Shard | None,
 ) -> tuple[list[LabelRow], LabelSummary]:
     started = time.monotonic()
     outputs = [p for p in (out_csv, json_out, crops_to) if p]
     if out_csv:
         outputs += [state_path(out_csv), lock_path(out_csv)]
     files = list_files(root, [Path(p) for p in outputs])
+    if shard is not None:
+        files = shard.select(files)
     expected = {
         "model": model_key,
-        "options": {"detect": labeller.detector is not None, "margin": labeller.margin,
+        "options": {"detect": labeller.detects, "margin": labeller.margin,
                     "crops_to": str(Path(crops_to).resolve()) if crops_to else None},
         "root": str(root.resolve()),
     }  # fmt: skip
@@ -434,19 +519,16 @@ def _label_folder(
     done = len(by_path)
     if on_progress:
         on_progress(done, len(files), [r for rs in by_path.values() for r in rs])
-    for f, decoded in decoded_photos(todo):
-        if should_cancel():
-            summary.cancelled = True
-            break
-        rel = f.relative_to(root).as_posix()
-        if isinstance(decoded, PhotoError):
-            new = [LabelRow(rel, f"unreadable: {decoded}")]
-        else:
-            new = labeller.label(rel, decoded)
-        by_path[rel] = new
-        done += 1
-        if on_progress:
-            on_progress(done, len(files), new)
+    with contextlib.closing(labeller.label_files(root, todo)) as labelled:
+        for _ in todo:
+            if should_cancel():  # before each photo is labelled (``next`` labels it)
+                summary.cancelled = True
+                break
+            f, new = next(labelled)
+            by_path[f.relative_to(root).as_posix()] = new
+            done += 1
+            if on_progress:
+                on_progress(done, len(files), new)
     for f in files:
         rows.extend(by_path.get(f.relative_to(root).as_posix(), []))
     summary.photos = len(by_path)

@@ -33,7 +33,8 @@ def test_video_benchmark_runs_with_the_annotated_video():
 
 def test_label_benchmark_runs():
     out = run("bench_label.py", "--photos", "6", "--runs", "1")
-    assert "median labelling rate" in out and "6 faces found" in out
+    assert "--jobs 1: median labelling rate" in out and "--jobs 2: median labelling rate" in out
+    assert out.count("6 faces found") == 2
 
 
 def test_training_benchmark_runs():

@@ -21,6 +21,7 @@ import numpy as np
 
 from training import datasets
 from training.card import hardware_description, write_card
+from training.cluster import ClusterRole, cluster_role
 from training.datasets import DatasetError, LabeledImages
 from training.labels import CLASS_NAMES, NUM_CLASSES
 from training.model_file import ModelFileError, check_model_file
@@ -197,6 +198,10 @@ def make_dataset(data: LabeledImages, config: TrainConfig, training: bool, weigh
     if weights is not None:
         tensors += (np.array([weights[int(c)] for c in data.labels], dtype=np.float32),)
     ds = tf.data.Dataset.from_tensor_slices(tensors)
+    # Arrays have no files to split: with several workers each takes its share of every global batch.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.with_options(options)
     if training:
         ds = ds.shuffle(min(len(data), 8192), seed=config.seed, reshuffle_each_iteration=True)
     ds = ds.batch(config.batch_size)
@@ -246,14 +251,30 @@ def build_model(config: TrainConfig, steps_per_epoch: int):
     return model
 
 
-def distribution_strategy():
-    """MirroredStrategy across several GPUs, the default strategy otherwise."""
+def distribution_strategy(role: ClusterRole | None = None):
+    """MultiWorkerMirroredStrategy when ``TF_CONFIG`` names several workers, MirroredStrategy
+    across several GPUs of one machine, the default strategy otherwise.
+
+    Call it before any other TensorFlow operation: the multi-worker strategy sets up its
+    collectives when it is created and refuses once TensorFlow's runtime has started.
+    """
     import tensorflow as tf
 
+    if (role or cluster_role()).multi_worker:
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_physical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def strategy_name(strategy) -> str:
+    """The name a user would look up (TensorFlow calls its multi-worker class CollectiveAllReduceStrategy)."""
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return "MultiWorkerMirroredStrategy"
+    return type(strategy).__name__
 
 
 def _tflite_copy(model, model_path: Path) -> dict[str, Any] | None:
@@ -446,10 +467,18 @@ def train(
     ``should_stop`` is polled after every batch (the app's Stop button); the
     best checkpoint so far becomes the result.  ``compare_with`` is a model
     evaluated on the same validation data, for a side-by-side comparison.
+
+    When ``TF_CONFIG`` names several workers, every worker runs this with the same
+    arguments; only the chief writes ``config.out``, the others train into a
+    scratch folder removed at the end and return ``worker_summary``'s short record.
     """
     import keras
     import tensorflow as tf
 
+    role = cluster_role()
+    if role.multi_worker and config.max_minutes:
+        raise ValueError("a time budget is not supported with several workers (each has its own clock)")
+    strategy = distribution_strategy(role)  # first: the multi-worker strategy precedes any TF op
     keras.utils.set_random_seed(config.seed)
     started = time.time()
     if config.init:
@@ -457,30 +486,91 @@ def train(
     init = _init_record(config.init)  # hashed before training: the file may be replaced meanwhile
     data = data if data is not None else prepare_data(config, on_warning)
     log.info("train %s; val %s", data.train.class_counts(), data.val.class_counts())
+    run = _TrainingRun(config, data, strategy, should_stop, on_warning, callbacks, started)
+    if not role.is_chief:
+        # The standard Keras pattern: every worker saves checkpoints (saving may take part in
+        # collectives), the non-chief ones into a folder nobody keeps.
+        with tempfile.TemporaryDirectory(prefix="fer-desktop-worker-") as scratch:
+            outcome, _ = run.fit(Path(scratch), Path(scratch) / "best.keras")
+            best_checkpoint(outcome, Path(scratch) / "best.keras")
+        tf.keras.backend.clear_session()
+        return worker_summary(role, outcome)
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    model_path = out / "model.keras"
-    # Earlier versions left their checkpoint beside the model: never keep one beside another run's model.
-    (out / "best.keras").unlink(missing_ok=True)
-    if should_stop is not None and should_stop():  # Stop pressed while the dataset loaded
-        raise StoppedWithoutModelError("training stopped before it began: no model was saved")
-    weights = class_weights(data.train.labels, config.class_weight_power)
-    train_ds = make_dataset(data.train, config, True, weights)
-    val_ds = make_dataset(data.val, config, False, None)
-    with distribution_strategy().scope():
-        model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
-    # A fresh checkpoint folder per run: an earlier run's checkpoint can never pass for this one's.
+    # A fresh checkpoint folder per run: an earlier run's checkpoint can never pass for this one's,
+    # and the model folder holds one file set, the final model's.
     with tempfile.TemporaryDirectory(prefix="fer-train-checkpoint-") as ckpt_dir:
         best_path = Path(ckpt_dir) / "best.keras"
-        cbs, nan_guard, stop_request = make_callbacks(
-            config, out, best_path, data, should_stop, on_warning, callbacks
-        )
-        history = fit_model(model, train_ds, val_ds, config, cbs)
-        outcome = FitOutcome(history, nan_guard, stop_request, time.time() - started)
+        outcome, weights = run.fit(out, best_path)
         model = best_checkpoint(outcome, best_path)
     evaluation, baseline = evaluate_model(model, data, compare_with)
+    model_path = out / "model.keras"
     lite = save_model(model, model_path)
     card = make_card(config, model, model_path, data, outcome, weights, init, evaluation, baseline, lite)
+    card["distribution"] = {
+        "strategy": strategy_name(strategy),
+        "workers": role.workers,
+        "replicas": int(strategy.num_replicas_in_sync),
+    }
     write_card(model_path, card)
     tf.keras.backend.clear_session()
     return card
+
+
+@dataclass
+class _TrainingRun:
+    """What one call of ``train`` fits with, so the chief and the other workers fit alike."""
+
+    config: TrainConfig
+    data: PreparedData
+    strategy: Any
+    should_stop: Callable[[], bool] | None
+    on_warning: Callable[[str], None] | None
+    callbacks: list | None
+    started: float
+
+    def fit(self, out: Path, checkpoint: Path) -> tuple[FitOutcome, dict[int, float]]:
+        """Fit with the history in ``out`` and the best epoch in ``checkpoint``; returns the
+        outcome and class weights."""
+        import tensorflow as tf
+
+        from training import multi_worker as multi_worker_fixes
+
+        config, data = self.config, self.data
+        multi_worker = isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        out.mkdir(parents=True, exist_ok=True)
+        # Earlier versions left their checkpoint beside the model: never keep one beside another run's.
+        (out / "best.keras").unlink(missing_ok=True)
+        if self.should_stop is not None and self.should_stop():  # Stop pressed while the dataset loaded
+            raise StoppedWithoutModelError("training stopped before it began: no model was saved")
+        weights = class_weights(data.train.labels, config.class_weight_power)
+        train_ds = make_dataset(data.train, config, True, weights)
+        val_ds = make_dataset(data.val, config, False, None)
+        cbs, nan_guard, stop_request = make_callbacks(
+            config, out, checkpoint, data, self.should_stop, self.on_warning, self.callbacks
+        )
+        if not multi_worker:
+            with self.strategy.scope():
+                model = build_model(config, steps_per_epoch=int(np.ceil(len(data.train) / config.batch_size)))
+            history = fit_model(model, train_ds, val_ds, config, cbs)
+        else:
+            with multi_worker_fixes.peers_reported():
+                with self.strategy.scope():
+                    model = build_model(config, int(np.ceil(len(data.train) / config.batch_size)))
+                    multi_worker_fixes.build_before_fit(model, train_ds)
+                with multi_worker_fixes.averaged_step_logs():
+                    history = fit_model(model, train_ds, val_ds, config, cbs)
+        return FitOutcome(history, nan_guard, stop_request, time.time() - self.started), weights
+
+
+def worker_summary(role: ClusterRole, outcome: FitOutcome) -> dict[str, Any]:
+    """A non-chief worker's record of its part: it writes no model and no card."""
+    val_acc = outcome.history.get("val_accuracy", [0.0])
+    return {
+        "worker": role.describe(),
+        "evaluation": {},
+        "training": {
+            "epochs_run": len(outcome.history.get("loss", [])),
+            "best_val_accuracy": round(float(np.max(val_acc)), 4),
+            "wall_time_s": round(outcome.wall_time_s, 1),
+        },
+    }
