@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from filelock import FileLock
 
@@ -94,6 +95,7 @@ def test_a_bad_jobs_count_or_model_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["label", str(tmp_path), "--out", str(tmp_path / "r.csv"), "--jobs", "0"])
     assert stop.value.code == 2 and "less than 1" in capsys.readouterr().err
+    cv2.imwrite(str(tmp_path / "photo.png"), np.zeros((32, 32, 3), np.uint8))  # a folder label accepts
     args = ["label", str(tmp_path), "--out", str(tmp_path / "r.csv"), "--jobs", "2"]
     assert main([*args, "--model", str(tmp_path / "none.keras")]) == 1
     assert "none.keras" in capsys.readouterr().err and not (tmp_path / "r.csv").exists()
