@@ -5,8 +5,9 @@
 # Extra arguments go to every `uv pip compile` (e.g. --upgrade-package keras instead of upgrading all:
 # scripts/lock.sh --no-upgrade --upgrade-package keras).
 # test.txt is resolved first; app.txt and build.txt are constrained to it, so one .venv can move
-# between the three without changing a version. On Linux x86_64 the locks hold tensorflow-cpu, not
-# pyproject's tensorflow (requirements/overrides.txt, tensorflow-cpu.in).
+# between the three without changing a version. The locks hold tensorflow-cpu (Linux x86_64) and
+# opencv-python-headless in place of pyproject's tensorflow and opencv-contrib-python
+# (requirements/overrides.txt says why; replacements.in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV_VERSION=0.13.9
@@ -22,7 +23,7 @@ done
 compile() {
     .venv-lock/bin/uv pip compile --quiet --universal --python-version 3.10 --generate-hashes \
         --custom-compile-command scripts/lock.sh --override requirements/overrides.txt \
-        pyproject.toml requirements/tensorflow-cpu.in "$@"
+        pyproject.toml requirements/replacements.in "$@"
 }
 compile "${upgrade[@]}" "${args[@]}" --extra test -o requirements/test.txt
 compile "${args[@]}" -c requirements/test.txt -o requirements/app.txt

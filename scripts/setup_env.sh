@@ -15,13 +15,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$extra"
 if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    # tensorflow and tensorflow-cpu fill the same folder: the locks hold tensorflow-cpu on Linux x86_64
-    # (requirements/overrides.txt) and tensorflow elsewhere. Remove the other one first (a .venv set
-    # up from pyproject has tensorflow), or its later uninstall would delete the locked one's files.
-    other=tensorflow-cpu
-    [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && other=tensorflow
-    .venv/bin/python -m pip uninstall --quiet --yes "$other" 2>/dev/null || true
-    .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
+    # The locks hold other builds of two of pyproject's packages (requirements/overrides.txt says why):
+    # opencv-python-headless, and tensorflow-cpu on Linux x86_64. Each fills the same folder as the
+    # package it replaces, so remove what an install from pyproject left first, or its later
+    # uninstall would delete the locked build's files.
+    replaced=(opencv-contrib-python opencv-contrib-python-headless opencv-python tensorflow-cpu)
+    [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && replaced[3]=tensorflow
+    .venv/bin/python -m pip uninstall --quiet --yes "${replaced[@]}" 2>/dev/null || true
+    .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r "$lock"
     .venv/bin/python -m pip install --quiet --no-deps -e .
     touch "$stamp"
 fi
