@@ -7,7 +7,7 @@
 # test.txt is resolved first; app.txt and build.txt are constrained to it, so one .venv can move
 # between the three without changing a version. The locks hold tensorflow-cpu (Linux x86_64) and
 # opencv-python-headless in place of pyproject's tensorflow and opencv-contrib-python
-# (requirements/overrides.txt says why; replacements.in).
+# (requirements/overrides.txt says why; lock-inputs.in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV_VERSION=0.13.9
@@ -23,7 +23,7 @@ done
 compile() {
     .venv-lock/bin/uv pip compile --quiet --universal --python-version 3.10 --generate-hashes \
         --custom-compile-command scripts/lock.sh --override requirements/overrides.txt \
-        pyproject.toml requirements/replacements.in "$@"
+        pyproject.toml requirements/lock-inputs.in "$@"
 }
 compile "${upgrade[@]}" "${args[@]}" --extra test -o requirements/test.txt
 compile "${args[@]}" -c requirements/test.txt -o requirements/app.txt

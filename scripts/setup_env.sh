@@ -23,7 +23,7 @@ if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp
     [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && replaced[3]=tensorflow
     .venv/bin/python -m pip uninstall --quiet --yes "${replaced[@]}" 2>/dev/null || true
     .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r "$lock"
-    .venv/bin/python -m pip install --quiet --no-deps -e .
+    .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
     .venv/bin/python scripts/check_env.py "$extra"
     touch "$stamp"
 fi
