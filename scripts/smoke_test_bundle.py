@@ -3,13 +3,16 @@
     .venv/bin/python scripts/smoke_test_bundle.py [dist/fer-desktop/fer-desktop]
 
 Checks: ``--version``; ``video`` on a small real-face video, with the CSV's
-header and rows; the GUI for a few seconds offscreen on a video source, exit
-code 0; and that nothing was written into the app's own folder.
+header and rows; ``train``, a one-epoch fine-tune of the bundled model on a tiny
+class-folder dataset, whose model, TFLite copy and card must be written and whose
+model ``eval`` must load and run; the GUI for a few seconds offscreen on a video
+source, exit code 0; and that nothing was written into the app's own folder.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -18,11 +21,41 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.make_inputs import write_face_video
+from bench.make_inputs import write_face_crops, write_face_video
+from training.labels import CLASS_NAMES
 
 
 def listing(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+
+def check_training(run, tmp: Path, shipped: Path) -> list[str]:
+    """Fine-tune the bundled model for one epoch inside the bundle, then load the result with ``eval``.
+
+    This exercises what the app's Train tab runs and PyInstaller could miss: Keras' training loop,
+    the optimiser, checkpoints, the TFLite converter and the model card.
+    """
+    data = write_face_crops(tmp / "tiny", list(CLASS_NAMES), per_class=6)
+    out = tmp / "finetuned"
+    result = run("train", "--data", str(data), "--init", str(shipped), "--epochs", "1",
+                 "--batch-size", "16", "--out", str(out))  # fmt: skip
+    card_path = out / "model.card.json"
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    epochs = card.get("training", {}).get("epochs_run")
+    has_lite = bool(card.get("tflite")) and (out / "model.tflite").is_file()
+    print(f"train, 1 epoch -> exit {result.returncode}, epochs run {epochs}, TFLite copy {has_lite}")
+    if result.returncode != 0 or not (out / "model.keras").is_file():
+        return [f"train: {result.stderr[-1500:]}"]
+    failures = []
+    if epochs != 1 or not has_lite:
+        failures.append(f"train: card or TFLite copy missing: {result.stderr[-1500:]}")
+    report = out / "eval.json"
+    ev = run("eval", "--data", str(data), "--model", str(out / "model.keras"), "--json", str(report))
+    n = json.loads(report.read_text()).get("n") if report.is_file() else None
+    print(f"eval of the fine-tuned model -> exit {ev.returncode}, {n} images")
+    if ev.returncode != 0 or n != 6 * len(CLASS_NAMES):
+        failures.append(f"eval of the fine-tuned model: {ev.stderr[-1500:]}")
+    return failures
 
 
 def main() -> int:
@@ -53,6 +86,9 @@ def main() -> int:
         print(f"video -> exit {result.returncode}, {len(rows)} rows")
         if result.returncode != 0 or len(rows) < 80 or "emotion" not in (rows[0] if rows else {}):
             failures.append(f"video: {result.stderr[-1500:]}")
+
+        shipped = exe.parent / "_internal" / "assets" / "models" / "fer_default.keras"
+        failures += check_training(run, tmp, shipped)
 
         gui = run("--source", str(video), "--quit-after", "8", timeout=180)
         print(f"GUI for 8 s offscreen -> exit {gui.returncode}")
