@@ -307,6 +307,8 @@ def run_video(args: argparse.Namespace) -> int:
     outputs = [p for p in (out, args.annotated, args.summary) if p]
     if video.exists() and any(Path(p).resolve() == video.resolve() for p in outputs):
         return _fail(f"an output would replace the video itself: {video} (choose another --out/--annotated)")
+    if len({Path(p).resolve() for p in outputs}) < len(outputs):
+        return _fail("--out, --annotated and --summary must be three different files")
     try:
         source = VideoFileSource(video)
     except SourceError as exc:
@@ -328,7 +330,7 @@ def run_video(args: argparse.Namespace) -> int:
         )
     except (RecordingError, OSError) as exc:
         source.close()
-        return _fail(describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc))
+        return _fail(describe_write_error(exc, exc.filename or out) if isinstance(exc, OSError) else str(exc))
     try:
         analyzer = build_analyzer(
             _model_arg(args) or active_model_path(),
@@ -346,7 +348,11 @@ def run_video(args: argparse.Namespace) -> int:
         summary = analyze_video(source, analyzer, recorder, progress.update)
     except (OSError, SourceError, RecordingError) as exc:
         progress.finish(recorder.summary.frames)
-        return _fail(describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc))
+        if not isinstance(exc, OSError):
+            return _fail(str(exc))
+        for path in recorder.finished:  # the CSV and video are in place before the summary is drawn
+            print(f"written: {path}", file=sys.stderr)
+        return _fail(describe_write_error(exc, _failed_output(exc, recorder)))
     finally:
         source.close()
         analyzer.close()
@@ -361,6 +367,16 @@ def run_video(args: argparse.Namespace) -> int:
     for path in outputs:
         print(f"written: {path}", file=sys.stderr)
     return 0
+
+
+def _failed_output(exc: OSError, recorder) -> str | Path:
+    """The output a write error belongs to, not always ``--out``: the destination the error names,
+    the summary once the CSV is in place (it is drawn last), else the CSV."""
+    if exc.filename2:
+        return exc.filename2
+    if recorder.summary_path is not None and recorder.csv_path in recorder.finished:
+        return recorder.summary_path
+    return recorder.csv_path
 
 
 def run_label(args: argparse.Namespace) -> int:
@@ -509,7 +525,7 @@ def run_train(args: argparse.Namespace) -> int:
         except ModelFileError as exc:
             return _fail(f"--teacher: {exc}")
     try:
-        card = train(config)
+        card = train(config, role=role)
     except (DatasetError, FloatingPointError, OSError, ModelFileError, WorkerLostError) as exc:
         return _fail(str(exc))
     if not role.is_chief:

@@ -19,6 +19,7 @@ confidence`` and one probability column per class, then, when asked for, ``wall_
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import uuid
@@ -137,6 +138,7 @@ class SessionRecorder:
         self._video: cv2.VideoWriter | None = None
         self._video_size: tuple[int, int] | None = None
         self._closed = False
+        self.finished: list[Path] = []  # outputs moved into place by close(), in order
 
     @property
     def columns(self) -> list[str]:
@@ -181,42 +183,58 @@ class SessionRecorder:
             annotated = cv2.resize(annotated, self._video_size, interpolation=cv2.INTER_AREA)
         self._video.write(annotated)
 
-    def close(self) -> RecordingSummary:
+    def close(self, keep_partial: bool = False) -> RecordingSummary:
         """Finish every output and move it into place; returns the counts.
 
         The CSV and the video are moved first; an error writing the summary then raises with
-        them already in place."""
+        them already in place. A write error while finishing (a full disk) raises; the parts
+        are then removed, so an earlier file at the destination stays whole, unless
+        ``keep_partial``: a live session cannot be recorded again, so what was written is kept.
+        """
         if self._closed:
             return self.summary
         self._closed = True
+        failure: OSError | None = None
         try:
             assert self._csv_file is not None
             self._csv_file.flush()
             os.fsync(self._csv_file.fileno())
-            self._csv_file.close()
-            self._csv_file = None
-            if self._video is not None:
-                self._video.release()
-                self._video = None
-            if self._video_part is not None and self._video_part.exists():
-                os.replace(self._video_part, self.video_path)
-            os.replace(self._csv_part, self.csv_path)
+        except OSError as exc:
+            failure = exc
         finally:
-            self._remove_parts()
+            self._release_files()
+        if failure is None or keep_partial:
+            try:
+                if self._video_part is not None and self._video_part.exists():
+                    os.replace(self._video_part, self.video_path)
+                    self.finished.append(self.video_path)
+                os.replace(self._csv_part, self.csv_path)
+                self.finished.append(self.csv_path)
+            except OSError as exc:
+                failure = failure or exc
+        self._remove_parts()
+        if failure is not None:
+            raise failure
         # Last: a summary that cannot be written never costs the session's rows and video.
         if self.summary_path is not None and self.timeline is not None:
             write_summary_png(self.summary_path, self.timeline)
+            self.finished.append(self.summary_path)
         return self.summary
 
-    def abort(self) -> None:
-        """Discard everything written so far; earlier files at the destinations stay as they were."""
-        self._closed = True
+    def _release_files(self) -> None:
+        """Close the CSV and the video writer; a flush error here is the one already reported."""
         if self._csv_file is not None:
-            self._csv_file.close()
+            with contextlib.suppress(OSError):  # unflushed data is lost; what reached the disk stays
+                self._csv_file.close()
             self._csv_file = None
         if self._video is not None:
             self._video.release()
             self._video = None
+
+    def abort(self) -> None:
+        """Discard everything written so far; earlier files at the destinations stay as they were."""
+        self._closed = True
+        self._release_files()
         self._remove_parts()
 
     def _remove_parts(self) -> None:

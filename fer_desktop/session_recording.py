@@ -9,7 +9,7 @@ a writer thread of the recorder writes them, so encoding video never blocks the
 window. Files are written under hidden ``.part`` names and renamed to their final
 names when the recording stops, so a half-written file never looks finished. A
 write error (full disk, folder turned read-only) ends the recording with a message
-in :attr:`SessionRecorder.error`; whatever was written before is kept.
+in :attr:`LiveRecorder.error`; whatever was written before is kept.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ class LiveRecorder:
     def _finalise(self) -> None:
         """Close both files and give them their final names; what was written is kept."""
         try:
-            self._rows.close()
+            self._rows.close(keep_partial=True)
         except OSError as exc:
             self.error = self.error or f"Recording not saved: {describe_write_error(exc, self.csv_path)}"
         if self._video is not None:

@@ -150,3 +150,15 @@ def test_a_worker_that_stops_is_reported_by_the_others_in_words(tmp_path):
     assert "error: training stopped: another worker stopped or cannot be reached" in logs[0]
     assert "Traceback" not in logs[0]
     assert not (outs[0] / "model.keras").exists()
+
+
+def test_a_tf_config_left_in_the_shell_never_makes_the_app_wait_for_peers(tmp_path, monkeypatch):
+    """Only `fer-desktop train` reads TF_CONFIG; the Train tab calls train() without a role."""
+    from training.fit import TrainConfig, train
+
+    ports = _free_ports(2)
+    monkeypatch.setenv("TF_CONFIG", _tf_config([f"localhost:{p}" for p in ports])["TF_CONFIG"])
+    data = _tiny_dataset(tmp_path / "data", per_class=8)
+    config = TrainConfig(data=str(data), out=str(tmp_path / "out"), epochs=1, width=8, batch_size=8)
+    card = train(config)
+    assert card["distribution"]["workers"] == 1 and (tmp_path / "out" / "model.keras").is_file()

@@ -109,3 +109,32 @@ def test_summary_shows_the_faces_seen_longest_and_says_how_many_it_left_out():
         timeline.add(_result(i, i / 30, *emotions))
     assert timeline.shown_faces() == list(range(1, MAX_FACES + 1))
     assert draw_summary(timeline).shape[0] == summary_height(MAX_FACES + 2) == summary_height(MAX_FACES)
+
+
+@pytest.mark.parametrize("keep_partial", [False, True])
+def test_a_full_disk_at_close_keeps_the_earlier_file_or_what_was_written(tmp_path, monkeypatch, keep_partial):
+    """The CLI never replaces an earlier output with a cut one; a live session keeps what reached the disk."""
+    import errno
+
+    import fer_desktop.recording as recording
+
+    out = tmp_path / "session.csv"
+    out.write_text("earlier\n", encoding="utf-8")
+    rec = SessionRecorder(out, video_path=tmp_path / "session.mp4", fps=10)
+    image = np.zeros((40, 60, 3), np.uint8)
+    for i in range(3):
+        rec.add(image, _result(i, i / 10, 3))
+
+    def full_disk(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recording.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        rec.close(keep_partial=keep_partial)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".part.csv", ".part.mp4"))]
+    if keep_partial:
+        assert _read(out)[0] == CSV_COLUMNS and len(_read(out)) == 4
+        assert (tmp_path / "session.mp4").stat().st_size > 0
+    else:
+        assert out.read_text(encoding="utf-8") == "earlier\n"
+        assert not (tmp_path / "session.mp4").exists()

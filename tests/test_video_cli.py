@@ -175,3 +175,24 @@ def test_corrupt_video_exits_1_with_message(tmp_path, capsys):
     bad.write_bytes(b"RIFF0000AVI garbage" * 50)
     assert main(["video", str(bad), "--out", str(tmp_path / "x.csv")]) == 1
     assert "Cannot read video file" in capsys.readouterr().err
+
+
+def test_outputs_must_differ_and_a_failed_summary_is_named_with_the_files_kept(
+    face_video, tmp_path, capsys, monkeypatch
+):
+    import errno
+
+    import fer_desktop.recording as recording
+
+    out, png = tmp_path / "run.csv", tmp_path / "run.png"
+    assert main(["video", str(face_video), "--out", str(out), "--summary", str(out)]) == 1
+    assert "three different files" in capsys.readouterr().err and not out.exists()
+
+    def full_disk(path, timeline):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recording, "write_summary_png", full_disk)
+    assert main(["video", str(face_video), "--out", str(out), "--summary", str(png)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {png}" in err and f"written: {out}" in err
+    assert out.is_file() and not png.exists()

@@ -21,7 +21,7 @@ import numpy as np
 
 from training import datasets
 from training.card import hardware_description, write_card
-from training.cluster import ClusterRole, cluster_role
+from training.cluster import ClusterRole
 from training.datasets import DatasetError, LabeledImages
 from training.labels import CLASS_NAMES, NUM_CLASSES
 from training.model_file import ModelFileError, check_model_file
@@ -252,7 +252,7 @@ def build_model(config: TrainConfig, steps_per_epoch: int):
 
 
 def distribution_strategy(role: ClusterRole | None = None):
-    """MultiWorkerMirroredStrategy when ``TF_CONFIG`` names several workers, MirroredStrategy
+    """MultiWorkerMirroredStrategy when ``role`` has several workers, MirroredStrategy
     across several GPUs of one machine, the default strategy otherwise.
 
     Call it before any other TensorFlow operation: the multi-worker strategy sets up its
@@ -260,7 +260,7 @@ def distribution_strategy(role: ClusterRole | None = None):
     """
     import tensorflow as tf
 
-    if (role or cluster_role()).multi_worker:
+    if role is not None and role.multi_worker:
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_physical_devices("GPU")
     if len(gpus) > 1:
@@ -461,6 +461,7 @@ def train(
     data: PreparedData | None = None,
     compare_with: str | Path | None = None,
     on_warning: Callable[[str], None] | None = None,
+    role: ClusterRole | None = None,
 ) -> dict[str, Any]:
     """Run one training; returns the model card (also written beside the model).
 
@@ -468,14 +469,16 @@ def train(
     best checkpoint so far becomes the result.  ``compare_with`` is a model
     evaluated on the same validation data, for a side-by-side comparison.
 
-    When ``TF_CONFIG`` names several workers, every worker runs this with the same
+    ``role`` (``cluster.cluster_role()``, which reads ``TF_CONFIG``; only ``fer-desktop
+    train`` passes it, so a ``TF_CONFIG`` left in a shell never makes the app's Train tab
+    wait for peers): with several workers, every worker runs this with the same
     arguments; only the chief writes ``config.out``, the others train into a
     scratch folder removed at the end and return ``worker_summary``'s short record.
     """
     import keras
     import tensorflow as tf
 
-    role = cluster_role()
+    role = role or ClusterRole()
     if role.multi_worker and config.max_minutes:
         raise ValueError("a time budget is not supported with several workers (each has its own clock)")
     strategy = distribution_strategy(role)  # first: the multi-worker strategy precedes any TF op
