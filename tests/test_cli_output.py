@@ -115,7 +115,9 @@ def test_the_filter_passes_other_native_lines_and_puts_stderr_back():
         "f = NativeStderrFilter()\n"
         "f.install()\n"
         "os.write(2, b'I0000 00:00:1795701440.5  9615 port.cc:153] noise\\nnative error kept\\n')\n"
-        "print('python line', file=sys.stderr)\n"
+        # One write per line: print() writes the text and the newline separately, and the filter's
+        # thread may put its line between them (both go to the same file).
+        "sys.stderr.write('python line\\n'); sys.stderr.flush()\n"
         "f.uninstall()\n"
         "os.write(2, b'I0000 00:00:1795701441.5  9615 port.cc:153] after uninstall\\n')\n"
     )
