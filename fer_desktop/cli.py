@@ -385,7 +385,7 @@ def run_label(args: argparse.Namespace) -> int:
         return _fail(f"not a folder: {root}")
     from training.photos import IMAGE_SUFFIXES
 
-    if not _holds_images(root, IMAGE_SUFFIXES):
+    if not _holds_images(root, IMAGE_SUFFIXES, [args.out, args.json, args.crops_to]):
         print(f"error: no images in {root} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})", file=sys.stderr)
         return 2
     from concurrent.futures.process import BrokenProcessPool
@@ -437,10 +437,12 @@ def run_label(args: argparse.Namespace) -> int:
     return 0
 
 
-def _holds_images(root: Path, suffixes: frozenset[str]) -> bool:
-    """Whether any file under ``root`` has an image extension (``label`` reads files by content,
+def _holds_images(root: Path, suffixes: frozenset[str], outputs: list[str | None]) -> bool:
+    """Whether a file ``label`` would read has an image extension (it reads files by content,
     but a folder without a single image file is a wrong folder, not an empty result)."""
-    return any(f.suffix.lower() in suffixes for f in root.rglob("*") if f.is_file())
+    from fer_desktop.labelling import list_files
+
+    return any(f.suffix.lower() in suffixes for f in list_files(root, [Path(p) for p in outputs if p]))
 
 
 def _open_labeller(args: argparse.Namespace, model_path: Path):

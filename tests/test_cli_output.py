@@ -181,3 +181,16 @@ def test_verbose_is_a_global_option_in_either_place(where):
     argv = ["--verbose", "video", "x.mp4"] if where == "before" else ["video", "x.mp4", "--verbose"]
     assert build_parser().parse_args(argv).verbose is True
     assert build_parser().parse_args(["video", "x.mp4"]).verbose is False
+
+
+def test_images_label_would_skip_do_not_count_as_a_folders_photos(tmp_path, capsys):
+    """Crops from an earlier run (--crops-to inside the folder) and hidden folders are not read."""
+    import cv2
+    import numpy as np
+
+    for folder in (tmp_path / "crops" / "happy", tmp_path / ".thumbnails"):
+        folder.mkdir(parents=True)
+        cv2.imwrite(str(folder / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    args = ["label", str(tmp_path), "--out", str(tmp_path / "out.csv"), "--crops-to", str(tmp_path / "crops")]
+    assert main(args) == 2
+    assert "no images in" in capsys.readouterr().err
