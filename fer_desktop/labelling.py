@@ -264,12 +264,14 @@ def find_faces(
 ) -> tuple[list[Box], list[np.ndarray]]:
     """Face boxes and their crops, as ``label`` classifies them (``fer-desktop eval --detect`` too).
 
-    ``detector=None`` takes the whole image as one face crop.
+    ``detector=None`` takes the whole image as one face crop. A photo without a face gets a
+    second look for one that fills it (``FaceDetector.detect_close_up``): users label face
+    crops and close selfies too.
     """
     if detector is None:
         h, w = image.shape[:2]
         return [Box(0, 0, w, h)], [image]
-    boxes = detector.detect(image)
+    boxes = detector.detect(image) or detector.detect_close_up(image)
     return boxes, [crop_face(image, b, margin) for b in boxes]
 
 
