@@ -42,7 +42,7 @@ def test_train_cli_passes_the_arch_and_refuses_bad_combinations(tmp_path, monkey
 
     seen: list[TrainConfig] = []
 
-    def record(config: TrainConfig) -> dict:
+    def record(config: TrainConfig, **_options) -> dict:
         seen.append(config)
         return {"evaluation": {}}
 
