@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from training.datasets import DatasetError, LabeledImages
+from training.labels import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,9 @@ def teacher_probabilities(teachers: Sequence[str | Path], images: np.ndarray) ->
     from training.evaluate import predict_probs
     from training.model import load_model
 
-    total = np.zeros((len(images), 0), dtype=np.float32)
-    for i, path in enumerate(teachers):
-        probs = predict_probs(load_model(path), images, tta=True)
-        total = probs if i == 0 else total + probs
+    total = np.zeros((len(images), NUM_CLASSES), dtype=np.float64)
+    for path in teachers:
+        total += predict_probs(load_model(path), images, tta=True)
         log.info("teacher %s: %d predictions", path, len(images))
     return (total / len(teachers)).astype(np.float32)
 
