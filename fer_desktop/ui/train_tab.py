@@ -414,15 +414,22 @@ class TrainTab(QWidget):
         item = self.models.currentItem()
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
-    def delete_selected_model(self) -> None:
-        """Delete a user model's files after asking; never the bundled default or the model in use."""
+    def _editable_selection(self, done: str) -> model_store.StoredModel | None:
+        """The selected model if it may be ``done`` ("deleted", "renamed"); else None, the reason shown."""
         stored = self.selected_model()
         if stored is None:
-            return
+            return None
         try:
-            model_store.check_editable(stored, self.engine.model_path, "deleted")
+            model_store.check_editable(stored, self.engine.model_path, done)
         except model_store.ModelEditError as exc:
-            self.status.setText(f"⚠ Not deleted: {exc}.")
+            self.status.setText(f"⚠ Not {done}: {exc}.")
+            return None
+        return stored
+
+    def delete_selected_model(self) -> None:
+        """Delete a user model's files after asking; never the bundled default or the model in use."""
+        stored = self._editable_selection("deleted")
+        if stored is None:
             return
         if not ask_yes_no(self, "Delete model", f"Delete {stored.name} and its files?\n{stored.path.parent}"):
             return
@@ -438,13 +445,8 @@ class TrainTab(QWidget):
         self.status.setText(f"Deleted {stored.name}.")
 
     def rename_selected_model(self) -> None:
-        stored = self.selected_model()
+        stored = self._editable_selection("renamed")
         if stored is None:
-            return
-        try:
-            model_store.check_editable(stored, self.engine.model_path, "renamed")
-        except model_store.ModelEditError as exc:
-            self.status.setText(f"⚠ Not renamed: {exc}.")
             return
         name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=stored.name)
         if not ok or name.strip() == stored.name:
