@@ -133,7 +133,7 @@ class SessionRecorder:
         self._csv_part = part_path(self.csv_path)
         self._csv_file: IO[str] | None = self._csv_part.open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._csv_file)
-        self._csv.writerow([*CSV_COLUMNS, WALL_TIME_COLUMN] if wall_clock else CSV_COLUMNS)
+        self._csv.writerow(self.columns)
         self._video_part = part_path(self.video_path) if self.video_path else None
         self._video: cv2.VideoWriter | None = None
         self._video_size: tuple[int, int] | None = None

@@ -55,7 +55,6 @@ class LiveRecorder:
         self.folder = Path(folder)
         self.fps = fps if fps and fps > 0 else 30.0
         self.error: str | None = None
-        self.rows_written = 0
         self.frames_written = 0
         self.frames_skipped = 0  # left out of the video because encoding fell behind
         try:
@@ -118,7 +117,6 @@ class LiveRecorder:
                 result, frame, wall_time = item
                 current = self.csv_path
                 self._rows.add(None, result, wall_time=wall_time)
-                self.rows_written += len(result.faces)
                 if self.video_path is not None:
                     current = self.video_path
                     self._write_frame(frame, result.time)
