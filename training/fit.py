@@ -397,6 +397,23 @@ def save_model(model, model_path: Path) -> dict[str, Any] | None:
     return _tflite_copy(model, model_path)
 
 
+def data_record(data: PreparedData) -> dict[str, Any]:
+    """The card's account of the data: where from, which splits, and fingerprints to compare runs."""
+    return {
+        "source": data.source,
+        "splits": data.splits,
+        "counts": {
+            "train": len(data.train),
+            "val": len(data.val),
+            **{k: len(v) for k, v in data.tests.items()},
+        },
+        "train_class_counts": data.train.class_counts(),
+        "removed_test_overlap": data.removed_overlap,
+        "fingerprint": data.train.fingerprint(),
+        "val_fingerprint": data.val.fingerprint(),
+    }
+
+
 def make_card(
     config: TrainConfig,
     model,
@@ -421,19 +438,7 @@ def make_card(
         "config": asdict(config),
         "init": init,
         "teachers": [_init_record(t) for t in config.teachers],
-        "data": {
-            "source": data.source,
-            "splits": data.splits,
-            "counts": {
-                "train": len(data.train),
-                "val": len(data.val),
-                **{k: len(v) for k, v in data.tests.items()},
-            },
-            "train_class_counts": data.train.class_counts(),
-            "removed_test_overlap": data.removed_overlap,
-            "fingerprint": data.train.fingerprint(),
-            "val_fingerprint": data.val.fingerprint(),
-        },
+        "data": data_record(data),
         "training": {
             "epochs_run": len(history.get("loss", [])),
             "stopped_by_user": outcome.stop_request.stopped,
