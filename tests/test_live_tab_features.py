@@ -258,6 +258,29 @@ def test_cameras_by_name_or_by_number(qtbot, engine, monkeypatch):
     assert cameras.list_cameras() == []
 
 
+def test_camera_list_refreshes_and_keeps_the_chosen_camera(qtbot, engine, monkeypatch):
+    listed = [SimpleNamespace(index=0, name="Integrated Camera"), SimpleNamespace(index=2, name="USB Webcam")]
+    monkeypatch.setattr(cameras, "enumerate_cameras", lambda: listed)
+    win = _window(qtbot, engine, "15")
+    tab = win.live_tab
+    tab.camera_choice.setCurrentIndex(1)
+    # Plugged in: a camera takes the number the USB webcam had; the choice follows its name.
+    listed = [
+        SimpleNamespace(index=0, name="Integrated Camera"),
+        SimpleNamespace(index=2, name="Capture Card"),
+        SimpleNamespace(index=3, name="USB Webcam"),
+    ]
+    tab.refresh_cameras_button.click()
+    names = [tab.camera_choice.itemText(i) for i in range(tab.camera_choice.count())]
+    assert names == ["Integrated Camera (#0)", "Capture Card (#2)", "USB Webcam (#3)"]
+    assert tab.camera_spec() == "3" and tab.settings()["camera"] == {"index": 3, "name": "USB Webcam"}
+    listed = []  # all unplugged: back to the camera number
+    tab.refresh_cameras_button.click()
+    assert tab.camera_index.isVisibleTo(tab) and not tab.camera_choice.isVisibleTo(tab)
+    assert tab.camera_spec() == str(tab.camera_index.value())
+    win.close()
+
+
 def test_resolution_choice_reaches_the_camera(qtbot, engine, monkeypatch):
     import cv2
 

@@ -150,6 +150,7 @@ class LiveTab(QWidget):
         self.show_model()
 
         self.camera_button.clicked.connect(lambda: self.start(self.camera_spec()))
+        self.refresh_cameras_button.clicked.connect(lambda: self.refresh_cameras())
         self.video_button.clicked.connect(self._choose_video)
         self.folder_button.clicked.connect(self._choose_folder)
         self.start_button.clicked.connect(self._toggle)
@@ -165,26 +166,19 @@ class LiveTab(QWidget):
     def _build_source_row(self, settings: dict) -> None:
         """Camera by name where the system lists them, else by number; its resolution; files."""
         saved = settings.get("camera") if isinstance(settings.get("camera"), dict) else {}
-        self.cameras = list_cameras()
+        self.cameras: list = []
         self.camera_choice = QComboBox()
         self.camera_choice.setToolTip("Cameras found on this computer")
-        for camera in self.cameras:
-            self.camera_choice.addItem(camera.label, camera.index)
-        names = [c.name for c in self.cameras]
-        indices = [c.index for c in self.cameras]
-        if saved.get("name") in names:
-            self.camera_choice.setCurrentIndex(names.index(saved["name"]))
-        elif saved.get("index") in indices:
-            self.camera_choice.setCurrentIndex(indices.index(saved["index"]))
         self.camera_index = QSpinBox()  # the fallback: OpenCV's camera number
         self.camera_index.setRange(0, 9999)
         self.camera_index.setToolTip("Camera number (no camera names could be listed)")
         if isinstance(saved.get("index"), int):
             self.camera_index.setValue(saved["index"])
         self.camera_index_label = QLabel("Camera #")
-        self.camera_choice.setVisible(bool(self.cameras))
-        self.camera_index.setVisible(not self.cameras)
-        self.camera_index_label.setVisible(not self.cameras)
+        self.refresh_cameras_button = QPushButton("↻")
+        self.refresh_cameras_button.setToolTip("List the cameras again (e.g. after plugging one in)")
+        self.refresh_cameras_button.setAccessibleName("Refresh camera list")
+        self.refresh_cameras(saved.get("name"), saved.get("index"))
         self.resolution_choice = QComboBox()
         self.resolution_choice.addItems(list(RESOLUTIONS))
         self.resolution_choice.setToolTip("Camera resolution (the camera picks its nearest mode)")
@@ -201,6 +195,7 @@ class LiveTab(QWidget):
             self.camera_index_label,
             self.camera_index,
             self.camera_choice,
+            self.refresh_cameras_button,
             self.resolution_choice,
             self.camera_button,
             self.video_button,
@@ -210,6 +205,25 @@ class LiveTab(QWidget):
         ):
             self.source_row.addWidget(w)
         self.source_row.addStretch(1)
+
+    def refresh_cameras(self, name: str | None = None, index: int | None = None) -> None:
+        """List the cameras again, keeping the chosen one (by name, else number) if it is still there."""
+        if name is None and index is None and self.cameras and self.camera_choice.currentIndex() >= 0:
+            current = self.cameras[self.camera_choice.currentIndex()]
+            name, index = current.name, current.index
+        self.cameras = list_cameras()
+        self.camera_choice.clear()
+        for camera in self.cameras:
+            self.camera_choice.addItem(camera.label, camera.index)
+        names = [c.name for c in self.cameras]
+        indices = [c.index for c in self.cameras]
+        if name in names:
+            self.camera_choice.setCurrentIndex(names.index(name))
+        elif index in indices:
+            self.camera_choice.setCurrentIndex(indices.index(index))
+        self.camera_choice.setVisible(bool(self.cameras))
+        self.camera_index.setVisible(not self.cameras)
+        self.camera_index_label.setVisible(not self.cameras)
 
     def camera_spec(self) -> str:
         """The chosen camera as a source spec: OpenCV's index, by name where the names are known."""
