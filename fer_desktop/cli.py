@@ -440,9 +440,10 @@ def run_label(args: argparse.Namespace) -> int:
 def _holds_images(root: Path, suffixes: frozenset[str], outputs: list[str | None]) -> bool:
     """Whether a file ``label`` would read has an image extension (it reads files by content,
     but a folder without a single image file is a wrong folder, not an empty result)."""
-    from fer_desktop.labelling import list_files
+    from fer_desktop.labelling import iter_files
 
-    return any(f.suffix.lower() in suffixes for f in list_files(root, [Path(p) for p in outputs if p]))
+    # Lazily: a folder of 100,000 photos is answered at its first image, not after a full walk.
+    return any(f.suffix.lower() in suffixes for f in iter_files(root, [Path(p) for p in outputs if p]))
 
 
 def _open_labeller(args: argparse.Namespace, model_path: Path):

@@ -18,6 +18,7 @@ import contextlib
 import csv
 import hashlib
 import json
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -295,17 +296,23 @@ def thumbnail(crop: np.ndarray) -> np.ndarray:
 
 def list_files(root: Path, exclude: list[Path]) -> list[Path]:
     """Every non-hidden file under ``root`` (sorted), except our own outputs."""
+    return sorted(iter_files(root, exclude))
+
+
+def iter_files(root: Path, exclude: list[Path]) -> Iterator[Path]:
+    """:func:`list_files` in walk order, lazily: a caller that needs one file stops at the first,
+    and hidden folders are never entered."""
     excluded = [e.resolve() for e in exclude]
-    files = []
-    for f in sorted(root.rglob("*")):
-        rel_parts = f.relative_to(root).parts
-        if any(part.startswith(".") for part in rel_parts) or not f.is_file():
-            continue
-        resolved = f.resolve()
-        if any(resolved == e or e in resolved.parents for e in excluded):
-            continue
-        files.append(f)
-    return files
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            f = Path(folder) / name
+            if name.startswith(".") or not f.is_file():
+                continue
+            resolved = f.resolve()
+            if any(resolved == e or e in resolved.parents for e in excluded):
+                continue
+            yield f
 
 
 def file_key(path: Path) -> list[int]:

@@ -183,3 +183,15 @@ def test_decompression_bomb_is_refused(tmp_path):
     bomb.write_bytes(buf.getvalue())
     with pytest.raises(PhotoError, match="too large"):
         read_photo(bomb)
+
+
+def test_files_listed_skip_hidden_folders_and_our_outputs(tmp_path):
+    from fer_desktop.labelling import iter_files, list_files
+
+    for rel in ("b/2.jpg", "a/1.png", ".thumbs/x.jpg", "a/.hidden.jpg", "out/crops/c.png", "results.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    outputs = [tmp_path / "out", tmp_path / "results.csv"]
+    assert list_files(tmp_path, outputs) == [tmp_path / "a" / "1.png", tmp_path / "b" / "2.jpg"]
+    assert sorted(iter_files(tmp_path, outputs)) == list_files(tmp_path, outputs)
+    assert next(iter_files(tmp_path, outputs)) in list_files(tmp_path, outputs)  # usable lazily
