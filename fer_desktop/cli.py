@@ -461,15 +461,19 @@ def _open_labeller(args: argparse.Namespace, model_path: Path):
 
 def run_merge_labels(args: argparse.Namespace) -> int:
     from fer_desktop.label_merge import MergeError, merge_label_csvs
-    from fer_desktop.labelling import OutputBusyError
+    from fer_desktop.labelling import OutputBusyError, state_path
 
     try:
-        rows = merge_label_csvs(args.out, args.parts)
+        rows, no_state = merge_label_csvs(args.out, args.parts)
     except (MergeError, OutputBusyError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{describe_write_error(exc, args.out)} ({args.out} is whole or as it was)")
     print(f"{rows} rows from {len(args.parts)} parts written to {args.out}", file=sys.stderr)
+    if no_state:
+        print(f"a later `label --out {args.out}` will label every photo again: {no_state}", file=sys.stderr)
+    else:
+        print(f"bookkeeping for the next run written to {state_path(Path(args.out))}", file=sys.stderr)
     return 0
 
 

@@ -2,12 +2,15 @@
 
 The result is the CSV one ``label`` run over the whole folder would have written: the same
 header, each photo's rows together and in their order, photos in ``label``'s file order.  Cells
-are copied as text, never re-parsed, so nothing is rounded twice.
+are copied as text, never re-parsed, so nothing is rounded twice.  The parts' reuse
+bookkeeping is merged too, so a later ``label`` run over the whole folder with the merged CSV
+as ``--out`` labels only the photos that are new or changed.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path, PurePath
 
 from fer_desktop.labelling import LABEL_COLUMNS, output_lock, state_path
@@ -74,11 +77,12 @@ def merge_parts(parts: list[Path]) -> tuple[list[str], list[list[str]]]:
     return header, [row for name in ordered for row in photos[name]]
 
 
-def merge_label_csvs(out: str | Path, parts: list[str | Path]) -> int:
-    """Write the joined CSV atomically (under ``label``'s lock on ``out``); returns the rows written.
+def merge_label_csvs(out: str | Path, parts: list[str | Path]) -> tuple[int, str]:
+    """Write the joined CSV atomically (under ``label``'s lock on ``out``) and its reuse state;
+    returns the rows written and, when the state could not be merged, why.
 
-    A state file left at ``out`` by an earlier ``label`` run is removed: it describes rows that
-    are no longer there, and a later run would reuse the merged rows under its bookkeeping.
+    Without a merged state, a state file left at ``out`` by an earlier ``label`` run is removed:
+    it describes rows that are no longer there.
     """
     out = Path(out)
     paths = [Path(p) for p in parts]
@@ -86,10 +90,35 @@ def merge_label_csvs(out: str | Path, parts: list[str | Path]) -> int:
         if not p.is_file():
             raise MergeError(f"no such part: {p}")
     header, rows = merge_parts(paths)
+    state, why_not = merge_states(paths)
     with output_lock(out):
         with atomic.atomic_open(out, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
-        state_path(out).unlink(missing_ok=True)
-    return len(rows)
+        if state is None:
+            state_path(out).unlink(missing_ok=True)
+        else:
+            atomic.write_json(state_path(out), state)
+    return len(rows), why_not
+
+
+def merge_states(parts: list[Path]) -> tuple[dict | None, str]:
+    """One reuse state for the merged CSV, or None and why: every part must have one, made by
+    the same model with the same options on the same folder (``label``'s own reuse rule)."""
+    merged: dict | None = None
+    for part in parts:
+        try:
+            state = json.loads(state_path(part).read_text(encoding="utf-8"))
+            files = state["files"]
+            made_by = {key: state[key] for key in ("model", "options", "root")}
+        except FileNotFoundError:
+            return None, f"{part} has no reuse state beside it"
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return None, f"{part}'s reuse state cannot be read ({exc})"
+        if merged is None:
+            merged = {**made_by, "files": {}}
+        elif any(merged[key] != value for key, value in made_by.items()):
+            return None, f"{part} was made with another model, other options or another folder"
+        merged["files"].update(files)
+    return merged, ""

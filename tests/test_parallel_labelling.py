@@ -67,8 +67,18 @@ def test_shards_merged_in_any_order_give_the_whole_folders_csv(archive, tmp_path
     state_path(merged).write_text("{}")  # an earlier label run's bookkeeping: no longer true
     assert main(["merge-labels", str(merged), str(parts[2]), str(parts[0]), str(parts[1])]) == 0
     assert merged.read_bytes() == whole.read_bytes()
-    assert not state_path(merged).exists()
     assert "rows from 3 parts written" in capsys.readouterr().err
+    # The parts' bookkeeping merged: the next run over the whole folder labels nothing again.
+    assert json.loads(state_path(merged).read_text()) == json.loads(state_path(whole).read_text())
+    _label(archive, merged)
+    photos = len({line.split(",")[0] for line in whole.read_text(encoding="utf-8").splitlines()[1:]})
+    assert f"{photos} photos reused from the previous run" in capsys.readouterr().err
+    assert merged.read_bytes() == whole.read_bytes()
+
+    state_path(parts[1]).unlink()  # a part without bookkeeping: the old state must not survive
+    assert main(["merge-labels", str(merged), *map(str, parts)]) == 0
+    assert merged.read_bytes() == whole.read_bytes() and not state_path(merged).exists()
+    assert "will label every photo again" in capsys.readouterr().err
 
 
 def test_shards_split_the_sorted_list_without_overlap():
