@@ -9,6 +9,7 @@ as ``--out`` labels only the photos that are new or changed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from pathlib import Path, PurePath
@@ -89,16 +90,19 @@ def merge_label_csvs(out: str | Path, parts: list[str | Path]) -> tuple[int, str
     for p in paths:
         if not p.is_file():
             raise MergeError(f"no such part: {p}")
-    header, rows = merge_parts(paths)
-    state, why_not = merge_states(paths)
-    with output_lock(out):
+    with contextlib.ExitStack() as locks:
+        for p in paths:  # a part being relabelled right now could pair its old rows with its new state
+            locks.enter_context(output_lock(p))
+        locks.enter_context(output_lock(out))
+        state, why_not = merge_states(paths)  # read before the rows: a newer CSV only means relabelling
+        header, rows = merge_parts(paths)
+        # The old bookkeeping goes first: beside the new rows it would let another run reuse them.
+        state_path(out).unlink(missing_ok=True)
         with atomic.atomic_open(out, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
-        if state is None:
-            state_path(out).unlink(missing_ok=True)
-        else:
+        if state is not None:
             atomic.write_json(state_path(out), state)
     return len(rows), why_not
 

@@ -42,6 +42,15 @@ def test_the_card_reads_a_training_log(tmp_path):
     assert run["params"] == 1167591 and run["images"] == 27719
     assert (run["epochs_run"], run["steps_run"], run["final_val"]) == (12, 1296, 0.612)
     assert run["watched"] == [[1, 1.8929, 0.31], [11, 1.3, 0.6]] and run["wall_time_s"] == 40.0
+    log.write_text(  # today's format: the options, and the time on the final lines
+        "t2: 4,694,727 params, 27719 images, 0 teachers\n"
+        't2 args: {"width": 64, "lr": 0.003, "batch_size": 256}\n'
+        "t2: 69 epochs, 7452 steps, val 0.6990, 258 s total\n"
+        "t2_ema: 69 epochs, 7452 steps, val 0.7000, 259 s total\n"
+    )
+    run = read_log(log)
+    assert run["args"]["width"] == 64 and run["wall_time_s"] == 258.0
+    assert (run["final_val"], run["ema_val"]) == (0.699, 0.7)
     unfinished = tmp_path / "t1.log"
     unfinished.write_text("t1: 10,553,383 params, 27719 images, 0 teachers\n")
     with pytest.raises(ValueError, match="did not finish"):

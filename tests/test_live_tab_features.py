@@ -274,10 +274,14 @@ def test_camera_list_refreshes_and_keeps_the_chosen_camera(qtbot, engine, monkey
     names = [tab.camera_choice.itemText(i) for i in range(tab.camera_choice.count())]
     assert names == ["Integrated Camera (#0)", "Capture Card (#2)", "USB Webcam (#3)"]
     assert tab.camera_spec() == "3" and tab.settings()["camera"] == {"index": 3, "name": "USB Webcam"}
-    listed = []  # all unplugged: back to the camera number
+    listed = []  # all unplugged: back to the camera number, the chosen camera's
     tab.refresh_cameras_button.click()
     assert tab.camera_index.isVisibleTo(tab) and not tab.camera_choice.isVisibleTo(tab)
-    assert tab.camera_spec() == str(tab.camera_index.value())
+    assert tab.camera_spec() == "3"
+    tab.camera_index.setValue(7)  # typed while none was listed, then two cameras of one model appear
+    listed = [SimpleNamespace(index=5, name="USB Webcam"), SimpleNamespace(index=7, name="USB Webcam")]
+    tab.refresh_cameras_button.click()
+    assert tab.camera_spec() == "7"
     win.close()
 
 

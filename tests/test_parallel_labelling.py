@@ -143,6 +143,9 @@ def test_merge_refuses_mismatched_parts_and_leaves_the_output_alone(tmp_path, ca
     with FileLock(lock_path(out)):  # a label run writing the same output
         assert main(["merge-labels", str(out), str(a)]) == 1
     assert "another labelling run" in capsys.readouterr().err and out.read_text() == "keep me"
+    with FileLock(lock_path(a)):  # a part being relabelled: its rows and bookkeeping may not match
+        assert main(["merge-labels", str(out), str(a)]) == 1
+    assert f"writing {a}" in capsys.readouterr().err and out.read_text() == "keep me"
     assert main(["merge-labels", str(out), str(a)]) == 0
     assert out.read_bytes() == a.read_bytes()
 

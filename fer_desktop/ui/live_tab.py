@@ -207,20 +207,27 @@ class LiveTab(QWidget):
         self.source_row.addStretch(1)
 
     def refresh_cameras(self, name: str | None = None, index: int | None = None) -> None:
-        """List the cameras again, keeping the chosen one (by name, else number) if it is still there."""
-        if name is None and index is None and self.cameras and self.camera_choice.currentIndex() >= 0:
-            current = self.cameras[self.camera_choice.currentIndex()]
-            name, index = current.name, current.index
+        """List the cameras again, keeping the chosen one (by name and number, else name, else
+        number) if it is still there; with none listed, its number stays in the number box."""
+        if name is None and index is None:
+            if self.cameras and self.camera_choice.currentIndex() >= 0:
+                current = self.cameras[self.camera_choice.currentIndex()]
+                name, index = current.name, current.index
+            else:
+                index = self.camera_index.value()
         self.cameras = list_cameras()
         self.camera_choice.clear()
         for camera in self.cameras:
             self.camera_choice.addItem(camera.label, camera.index)
-        names = [c.name for c in self.cameras]
-        indices = [c.index for c in self.cameras]
-        if name in names:
-            self.camera_choice.setCurrentIndex(names.index(name))
-        elif index in indices:
-            self.camera_choice.setCurrentIndex(indices.index(index))
+        by_both = [i for i, c in enumerate(self.cameras) if (c.name, c.index) == (name, index)]
+        by_name = [i for i, c in enumerate(self.cameras) if c.name == name]
+        by_index = [i for i, c in enumerate(self.cameras) if c.index == index]
+        for matches in (by_both, by_name, by_index):
+            if matches:
+                self.camera_choice.setCurrentIndex(matches[0])
+                break
+        if isinstance(index, int) and not self.cameras:
+            self.camera_index.setValue(index)
         self.camera_choice.setVisible(bool(self.cameras))
         self.camera_index.setVisible(not self.cameras)
         self.camera_index_label.setVisible(not self.cameras)

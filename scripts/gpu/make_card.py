@@ -14,6 +14,7 @@ facts (epochs, steps, wall time, the device) come from its log.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from dataclasses import asdict
@@ -25,8 +26,12 @@ from training.fit import TrainConfig, class_weights, data_record, evaluate_model
 from training.labels import CLASS_NAMES
 from training.preprocess import preprocessing_record
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-FINAL = re.compile(r"^(?P<name>\S+): (?P<epochs>\d+) epochs, (?P<steps>\d+) steps, val (?P<val>[\d.]+)$")
+DATA = Path("../shared/data")  # beside the repository, as every command of the README runs from its root
+FINAL = re.compile(
+    r"^(?P<name>\S+): (?P<epochs>\d+) epochs, (?P<steps>\d+) steps, val (?P<val>[\d.]+)"
+    r"(?:, (?P<total>\d+) s total)?$"
+)
+ARGS = re.compile(r"^\S+ args: (?P<json>\{.*\})$")
 EPOCH = re.compile(
     r"^\S+ epoch (?P<epoch>\d+) lr \S+ loss (?P<loss>[\d.]+) val (?P<val>[\d.]+) "
     r".*, (?P<total>\d+) s total\)$"
@@ -45,8 +50,15 @@ def read_log(path: Path) -> dict[str, Any]:
         elif m := EPOCH.match(line):
             run["watched"].append([int(m["epoch"]), float(m["loss"]), float(m["val"])])
             run["wall_time_s"] = float(m["total"])
-        elif (m := FINAL.match(line)) and not m["name"].endswith("_ema"):
+        elif m := ARGS.match(line):
+            run["args"] = json.loads(m["json"])
+        elif m := FINAL.match(line):
+            if m["name"].endswith("_ema"):
+                run["ema_val"] = float(m["val"])
+                continue
             run.update(epochs_run=int(m["epochs"]), steps_run=int(m["steps"]), final_val=float(m["val"]))
+            if m["total"]:
+                run["wall_time_s"] = float(m["total"])
     if "epochs_run" not in run:
         raise ValueError(f"{path}: no final line; the run did not finish")
     return run
@@ -111,9 +123,18 @@ def main() -> None:
         ferplus_weight=args.ferplus_weight,
         ferplus=str(args.data / "ferplus" / "fer2013new.csv"),
         teacher_weight=args.teacher_weight,
+        teachers=[f"{t.stem}_ema.keras (on the GPU machine)" for t in args.teacher_log],
     )
     run = read_log(args.log)
     config.epochs = run["epochs_run"]
+    logged = run.get("args", {})  # logs from before the args line: the defaults they ran with
+    config.batch_size = logged.get("batch_size", config.batch_size)
+    config.learning_rate = logged.get("lr", config.learning_rate)
+    config.weight_decay = logged.get("weight_decay", config.weight_decay)
+    config.class_weight_power = logged.get("class_weight_power", config.class_weight_power)
+    config.width = logged.get("width", config.width)
+    config.seed = logged.get("seed", config.seed)
+    config.teacher_weight = logged.get("teacher_weight", config.teacher_weight)
     data = prepare_data(config)
     model = load_model(args.model)
     evaluation, _ = evaluate_model(model, data, None)
@@ -132,6 +153,7 @@ def main() -> None:
             "command": args.command,
             "schedule": "AdamW; one warm-up epoch at 10% of the peak rate, then a cosine over the time left",
             "online_distillation": bool(teachers),
+            "label_smoothing_applies_to": "the label part of each target, before the teachers' share",
         },
         "init": None,
         "teachers": [
@@ -140,13 +162,14 @@ def main() -> None:
                 "params": t.get("params"),
                 "epochs_run": t["epochs_run"],
                 "final_val": t["final_val"],
+                "weight_average_val": t.get("ema_val"),
             }
             for t in teachers
         ],
         "lineage": [
             f"teacher {t['log'].removesuffix('.log')}: {t.get('params'):,} parameters, trained alongside "
             f"on the same GPU with the same recipe, {t['epochs_run']} epochs; its weight average taught "
-            f"(1000 PublicTest images: {t['final_val']:.3f})"
+            f"(1000 PublicTest images: {t.get('ema_val', t['final_val']):.3f})"
             for t in teachers
         ],
         "data": data_record(data),

@@ -23,6 +23,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import argparse
+import json
 import math
 import time
 from functools import partial
@@ -192,7 +193,8 @@ def _average(decay: float, mean: jnp.ndarray, value: jnp.ndarray) -> jnp.ndarray
 
 
 def learning_rate(peak: float, progress: float, warmup: bool) -> float:
-    """Linear warm-up over the first epoch, then a cosine down to 1% of the peak."""
+    """10% of the peak for the first epoch (a gentle start from random weights, with batch-norm
+    statistics still settling), then a cosine down to 1% of the peak."""
     if warmup:
         return peak * 0.1
     return peak * (0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
@@ -241,10 +243,13 @@ def main() -> None:
         f"{args.name}: {model.count_params():,} params, {n_train} images, {len(teachers)} teachers",
         flush=True,
     )
+    print(f"{args.name} args: {json.dumps(vars(args), default=str)}", flush=True)  # for make_card.py
 
     rng = np.random.default_rng(args.seed)
     key = jax.random.PRNGKey(args.seed)
     steps = n_train // args.batch_size
+    if steps == 0:
+        raise SystemExit(f"{args.name}: {n_train} images are fewer than one batch of {args.batch_size}")
     state = (run.tv, run.ntv, run.opt_state, run.ema)
     started = time.time()
     epoch_times: list[float] = []
@@ -284,7 +289,11 @@ def main() -> None:
     for suffix, variables in (("", (state[0], state[1])), ("_ema", state[3])):
         acc = run.accuracy(variables, x_val, label_val)
         run.save(variables, args.out / f"{args.name}{suffix}.keras")
-        print(f"{args.name}{suffix}: {epoch + 1} epochs, {n_steps} steps, val {acc:.4f}", flush=True)
+        print(
+            f"{args.name}{suffix}: {epoch + 1} epochs, {n_steps} steps, val {acc:.4f}, "
+            f"{time.time() - started:.0f} s total",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
