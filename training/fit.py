@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from training import datasets
-from training.card import hardware_description, write_card
+from training.card import hardware_description, inherited_lineage, write_card
 from training.cluster import ClusterRole
 from training.datasets import DatasetError, LabeledImages
 from training.labels import CLASS_NAMES, NUM_CLASSES
@@ -437,6 +437,7 @@ def make_card(
         "params": int(model.count_params()),
         "config": asdict(config),
         "init": init,
+        "lineage": inherited_lineage(config.init),
         "teachers": [_init_record(t) for t in config.teachers],
         "data": data_record(data),
         "training": {

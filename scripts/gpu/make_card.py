@@ -123,7 +123,6 @@ def main() -> None:
         ferplus_weight=args.ferplus_weight,
         ferplus=str(args.data / "ferplus" / "fer2013new.csv"),
         teacher_weight=args.teacher_weight,
-        teachers=[f"{t.stem}_ema.keras (on the GPU machine)" for t in args.teacher_log],
     )
     run = read_log(args.log)
     config.epochs = run["epochs_run"]
@@ -136,6 +135,8 @@ def main() -> None:
     config.seed = logged.get("seed", config.seed)
     config.teacher_weight = logged.get("teacher_weight", config.teacher_weight)
     data = prepare_data(config)
+    # Named after the data are prepared: prepare_data would load them for offline distillation.
+    config.teachers = [f"{t.stem}_ema.keras (on the GPU machine)" for t in args.teacher_log]
     model = load_model(args.model)
     evaluation, _ = evaluate_model(model, data, None)
     teachers = [read_log(t) for t in args.teacher_log]
