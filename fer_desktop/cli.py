@@ -469,7 +469,8 @@ def run_merge_labels(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{describe_write_error(exc, args.out)} ({args.out} is whole or as it was)")
-    print(f"{rows} rows from {len(args.parts)} parts written to {args.out}", file=sys.stderr)
+    parts = count(len(args.parts), "part")
+    print(f"{count(rows, 'row')} from {parts} written to {args.out}", file=sys.stderr)
     if no_state:
         print(f"a later `label --out {args.out}` will label every photo again: {no_state}", file=sys.stderr)
     else:
@@ -537,7 +538,7 @@ def run_train(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if not role.is_chief:
         epochs = card["training"]["epochs_run"]
-        print(f"{role.describe()}: {epochs} epoch(s) done; the chief writes the model")
+        print(f"{role.describe()}: {count(epochs, 'epoch')} done; the chief writes the model")
         return 0
     for split, report in card["evaluation"].items():
         print(f"{split}: accuracy {report['accuracy']:.4f} (n={report['n']})")

@@ -50,7 +50,9 @@ def test_a_photo_without_a_face_is_listed_and_can_be_taken_whole(
     assert "no face found" in tab.probs.title()
     assert tab.whole_button.isEnabled()
 
-    tab.whole_button.click()
+    with qtbot.waitSignal(tab.message, timeout=30000) as said:
+        tab.whole_button.click()
+    assert said.args == ["1 photo taken whole as the face"]
     qtbot.waitUntil(lambda: next(r for r in tab.rows if r.path == "coffee.jpg").status == "ok", timeout=30000)
     face = next(r for r in tab.rows if r.path == "coffee.jpg")
     image = read_photo(folder / "coffee.jpg")
@@ -87,7 +89,9 @@ def test_a_photo_without_a_face_is_listed_and_can_be_taken_whole(
     assert next(r for r in tab.rows if r.path == "coffee.jpg").status == STATUS_NO_FACE
     tab.emotion_filter.setCurrentIndex(NO_FACE_FILTER)
     tab.select_face(0)
-    tab.whole_button.click()
+    with qtbot.waitSignal(tab.message, timeout=30000) as said:
+        tab.whole_button.click()
+    assert said.args == ["1 photo taken whole as the face"]
     qtbot.waitUntil(lambda: next(r for r in tab.rows if r.path == "coffee.jpg").status == "ok", timeout=30000)
     assert next(r for r in tab.rows if r.path == "coffee.jpg").emotion == "surprise"
 

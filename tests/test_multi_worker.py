@@ -126,7 +126,7 @@ def test_two_cpu_workers_train_together_and_only_the_chief_writes(tmp_path):
     codes, logs, outs = _run_workers(tmp_path, [data, data])
     assert codes == [0, 0], "\n\n".join(log[-3000:] for log in logs)
     assert "model written to" in logs[0]
-    assert "worker 1 of 2 workers (non-chief): 1 epoch(s) done" in logs[1]
+    assert "worker 1 of 2 workers (non-chief): 1 epoch done" in logs[1]
 
     from training.model import load_model
 

@@ -34,6 +34,7 @@ from fer_desktop.ui.probability_panel import ProbabilityPanel
 from fer_desktop.ui.runs import WorkerSlot
 from fer_desktop.write_errors import describe_write_error
 from training.labels import CLASS_NAMES
+from training.wording import count
 
 FILTERS = [
     None,
@@ -417,7 +418,7 @@ class LabelTab(QWidget):
             changed.append(new)
         self._show_changes(changed)
         self._update_whole_button()
-        self.message.emit(f"{len(changed)} photo(s) taken whole as the face")
+        self.message.emit(f"{count(len(changed), 'photo')} taken whole as the face")
 
     def confirm_discard(self, question: str) -> bool:
         """Ask before leaving corrections that no export holds yet (they stay saved for this folder)."""
@@ -459,7 +460,7 @@ class LabelTab(QWidget):
             return
         if self.corrections is not None:
             self.corrections.mark_exported(self.rows)
-        self.message.emit(f"{n} crops exported to {dest}" if kind == "crops" else f"Exported {dest}")
+        self.message.emit(f"{count(n, 'crop')} exported to {dest}" if kind == "crops" else f"Exported {dest}")
 
 
 def filter_texts(rows: list[LabelRow]) -> list[str]:

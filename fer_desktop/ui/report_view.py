@@ -6,6 +6,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from training.labels import CLASS_NAMES
+from training.wording import count
 
 
 class ReportView(QGroupBox):
@@ -37,7 +38,7 @@ class ReportView(QGroupBox):
             self.per_class.clearContents()
             self.confusion.clearContents()
             return
-        self.summary.setText(f"accuracy {report['accuracy']:.1%} on {report['n']} images")
+        self.summary.setText(f"accuracy {report['accuracy']:.1%} on {count(report['n'], 'image')}")
         for i, name in enumerate(CLASS_NAMES):
             m = report["per_class"][name]
             for j, value in enumerate((f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}",
@@ -45,9 +46,9 @@ class ReportView(QGroupBox):
                 self.per_class.setItem(i, j, QTableWidgetItem(value))
         for i, row in enumerate(report["confusion_matrix"]):
             total = max(sum(row), 1)
-            for j, count in enumerate(row):
-                item = QTableWidgetItem(str(count))
-                shade = int(255 - 155 * count / total)
+            for j, cell in enumerate(row):
+                item = QTableWidgetItem(str(cell))
+                shade = int(255 - 155 * cell / total)
                 item.setBackground(QBrush(QColor(shade, shade, 255) if i != j else QColor(shade, 255, shade)))
                 self.confusion.setItem(i, j, item)
 

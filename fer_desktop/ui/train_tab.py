@@ -40,6 +40,7 @@ from fer_desktop.ui.train_plots import TrainingPlots
 from fer_desktop.ui.train_worker import TrainWorker
 from training.architectures import ARCHITECTURES
 from training.fit import TrainConfig
+from training.wording import count
 
 TINY_CLASS = 20  # fewer images than this in a class earns a warning
 OWN_SPLIT_UNKNOWN = "The dataset's own split"
@@ -339,7 +340,7 @@ class TrainTab(QWidget):
 
     def _on_data_ready(self, counts: dict) -> None:
         train, val = sum(counts["train"].values()), sum(counts["val"].values())
-        self.status.setText(f"Training on {train} images, validating on {val}…")
+        self.status.setText(f"Training on {count(train, 'image')}, validating on {val:,}…")
 
     def _on_batch(self, step: int, steps: int, per_step: float) -> None:
         self.epoch_progress.setMaximum(steps)
