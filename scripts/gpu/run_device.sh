@@ -13,6 +13,7 @@ T0=$(date +%s)
 S="scripts/gpu/train_jax.py ${EXTRA:-}"  # EXTRA: e.g. "--limit 512" for a trial run
 python3 $S --name s0 --width 32 --seed 10 --deadline $((T0 + BUDGET)) --out "$OUT" >"$OUT/s0.log" 2>&1 &
 TEACHERS=$(mktemp -d)  # this run's own: a warm machine may still hold an earlier run's files
+echo "teachers are saved in $TEACHERS"
 (
   python3 $S --name t1 --width 96 --hires --seed 11 --deadline $((T0 + TEACH)) --out "$TEACHERS" >"$OUT/t1.log" 2>&1 &
   python3 $S --name t2 --width 64 --hires --seed 12 --deadline $((T0 + TEACH)) --out "$TEACHERS" >"$OUT/t2.log" 2>&1 &
