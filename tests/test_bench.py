@@ -58,3 +58,18 @@ def test_fer_comparison_runs_on_tiny_inputs(tmp_path):
     assert "| public | 50 |" in text and "| private | 50 |" in text
     assert "| 1 | FER Desktop |" in text and "| 4 | FER Desktop |" in text
     assert ("| 1 | fer |" in text) == has_fer
+
+
+def test_model_table_rounds_accuracy_once():
+    import numpy as np
+
+    from bench.bench_models import percent_correct
+    from training.evaluate import metrics_from_confusion
+
+    cm = np.zeros((7, 7), dtype=np.int64)
+    cm[0, 0], cm[0, 1] = 2489, 1100  # 2489 of 3589 correct: 69.35%
+    report = metrics_from_confusion(cm)
+    assert report["accuracy"] == 0.6935 and f"{report['accuracy']:.1%}" == "69.3%"  # the trap
+    assert percent_correct(report) == "69.4%"
+    no_face = metrics_from_confusion(cm, no_face=np.array([11, 0, 0, 0, 0, 0, 0]))
+    assert percent_correct(no_face) == f"{2489 / 3600:.1%}"  # photos without a face count as wrong
