@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             if not isinstance(report, dict) or "accuracy" not in report:  # any JSON is not a report
                 raise ValueError("no accuracy")
             reports[name] = report
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError) as exc:
             print(f"error: {path}: not a `fer-desktop eval --json` report ({exc})", file=sys.stderr)
             return 1
     if args.inherit_lineage:

@@ -3,9 +3,10 @@
 ``fer-desktop train`` writes its card itself; a model trained elsewhere gets the same card
 here, on the machine with the data: the recipe (in ``training.fit.TrainConfig``'s keys, so
 every card reads alike, plus the exact command), the training set's fingerprint, the
-figures on FER2013 (PublicTest, PrivateTest, PrivateTest with TTA) and on sfew_dev (crops and
-``--detect``, as ``fer-desktop eval`` computes them), and the TFLite copy.  The run's own
-facts (epochs, steps, wall time, the device) come from its log.
+figures on FER2013 (PublicTest, PrivateTest, PrivateTest with TTA) and the TFLite copy.  The
+run's own facts (epochs, steps, wall time, the device) come from its log.  Reports on faces
+the model was not trained for join the card as for any model: ``fer-desktop eval --json``,
+then ``python -m training.card MODEL --evaluation NAME=REPORT.json``.
 
     PYTHONPATH=. .venv/bin/python scripts/gpu/make_card.py RUN/skd.keras --log RUN/skd.log \
         --teacher-log RUN/t1.log --teacher-log RUN/t2.log --command "..." --device "NVIDIA H100"
@@ -62,30 +63,6 @@ def read_log(path: Path) -> dict[str, Any]:
     if "epochs_run" not in run:
         raise ValueError(f"{path}: no final line; the run did not finish")
     return run
-
-
-def external_evaluation(model, model_path: Path, sfew: Path) -> dict[str, dict]:
-    """sfew_dev as crops and end to end, the two reports of ``fer-desktop eval`` (evaluation only)."""
-    from fer_desktop.detected_faces import detect_labelled_faces
-    from fer_desktop.faces import FaceDetector
-    from training import datasets
-    from training.evaluate import evaluate_arrays
-    from training.preprocess import CROP_MARGIN
-
-    crops = datasets.load_any(sfew, "all")
-    with FaceDetector() as detector:
-        found = detect_labelled_faces(sfew, "all", detector)
-    common = {"split": "all", "model": str(model_path), "data": str(sfew)}
-    return {
-        "sfew_dev crops": {**evaluate_arrays(model, crops.images, crops.labels), **common},
-        "sfew_dev --detect": {
-            **evaluate_arrays(model, found.faces.images, found.faces.labels, no_face=found.no_face),
-            **common,
-            "detect": True,
-            "margin": CROP_MARGIN,
-            "no_face_photos": found.no_face_paths,
-        },
-    }
 
 
 def main() -> None:
@@ -193,11 +170,10 @@ def main() -> None:
         "baseline": None,
         "tflite": write_tflite(model, args.model),
         "preprocessing": preprocessing_record(),
-        "external_evaluation": external_evaluation(model, args.model, args.data / "sfew_dev"),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     write_card(args.model, card)
-    for name, report in {**evaluation, **card["external_evaluation"]}.items():
+    for name, report in evaluation.items():
         print(f"{name}: accuracy {report['accuracy']:.4f} (n={report['n']})")
 
 

@@ -39,7 +39,7 @@ from scripts.gpu.mosaic import TILE, read_mosaic
 from training.fit import class_weights
 from training.labels import NUM_CLASSES
 from training.model import make_model
-from training.preprocess import INPUT_SIZE, to_model_input
+from training.preprocess import INPUT_SIZE, batch_to_model_input
 
 # The ``app`` profile of training.augment, in the same units.
 ROTATION_DEG = 15.0
@@ -117,11 +117,6 @@ def augment(key, x48: jnp.ndarray) -> jnp.ndarray:
     fill = jax.random.uniform(jax.random.fold_in(key, 99), x.shape, maxval=255.0)
     x = jnp.clip(jnp.where(erase, fill, x), 0.0, 255.0)
     return jnp.repeat(x[..., None], 3, axis=-1)
-
-
-def upscale(x48: np.ndarray) -> np.ndarray:
-    """The model input of each 48x48 face, through the app's own preprocessing."""
-    return np.stack([to_model_input(img) for img in x48])
 
 
 class Run:
@@ -232,7 +227,7 @@ def main() -> None:
         jnp.asarray(meta["y_train"][keep].astype(np.float32)),
         jnp.asarray(np.array([cw[int(c)] for c in labels], dtype=np.float32)),
     )
-    x_val = upscale(read_mosaic(args.arrays / "val.webp", int(meta["n_val"])))
+    x_val = batch_to_model_input(list(read_mosaic(args.arrays / "val.webp", int(meta["n_val"]))))
     label_val = meta["label_val"].astype(np.int64)
 
     keras.utils.set_random_seed(args.seed)
