@@ -151,7 +151,3 @@ class PlaybackControl:
                     break
                 self._cond.wait(min(left, 0.1))
             return not stop.is_set()
-
-    def seek_pending(self) -> bool:
-        with self._cond:
-            return self._seek is not None

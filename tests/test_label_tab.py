@@ -109,3 +109,20 @@ def test_cancel_stops_labelling(qtbot, engine, folder, tmp_path):
     assert blocker.args[0].cancelled
     assert blocker.args[0].photos < 34
     win.close()
+
+
+def test_counts_are_redrawn_at_a_bounded_rate_while_photos_arrive(qtbot, label_window, monkeypatch):
+    from fer_desktop.labelling import LabelRow
+    from fer_desktop.ui import label_tab as module
+
+    tab = label_window.label_tab
+    recounts = []
+    counted = module.filter_texts
+    monkeypatch.setattr(module, "filter_texts", lambda faces: recounts.append(len(faces)) or counted(faces))
+    rows = [LabelRow(f"photo{i}.jpg", "no face") for i in range(300)]
+    for row in rows:  # as a large folder's photos arrive, one by one
+        tab._on_rows([row])
+    assert len(recounts) <= 2  # each recount counts every face so far: not once per photo
+    summary = module.labelling.LabelSummary()
+    tab._on_done(rows, summary)
+    assert recounts[-1] == 300 and tab.emotion_filter.itemText(8) == "no face (300)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import cv2
@@ -36,6 +37,10 @@ from fer_desktop.write_errors import describe_write_error
 from training.labels import CLASS_NAMES
 from training.wording import count
 
+# While photos arrive, the filter's counts are redrawn at most this often: each redraw counts
+# every face so far, so redrawing per photo would cost the GUI thread O(n²) over a large folder.
+COUNTS_REDRAW_S = 0.25
+
 FILTERS = [
     None,
     *CLASS_NAMES,
@@ -57,6 +62,7 @@ class LabelTab(QWidget):
         self.labelling = False  # a run's rows are still to come
         self.whole_pending = False  # photos being classified whole
         self.rows: list[LabelRow] = []
+        self._counts_drawn = 0.0  # when the filter's counts were last redrawn (time.monotonic)
         self.summary: LabelSummary | None = None
         self.corrections: CorrectionStore | None = None
         self._build()
@@ -257,7 +263,8 @@ class LabelTab(QWidget):
         if self.corrections is not None:
             self.corrections.attach(rows)  # saved corrections back on the faces before they show
         self.faces.add_rows(rows)
-        self._refresh_counts()
+        if time.monotonic() - self._counts_drawn >= COUNTS_REDRAW_S:
+            self._refresh_counts()  # _on_done redraws them once more with every row
 
     def _on_done(self, rows: list[LabelRow], summary: LabelSummary) -> None:
         if self.corrections is not None:
@@ -286,6 +293,7 @@ class LabelTab(QWidget):
         """The filter's entries with their numbers: ``happy (12)``, ``no face (3)``."""
         for i, text in enumerate(filter_texts(self.faces.faces)):
             self.emotion_filter.setItemText(i, text)
+        self._counts_drawn = time.monotonic()
 
     def _on_failed(self, text: str) -> None:
         self.labelling = False
