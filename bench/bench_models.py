@@ -32,8 +32,8 @@ def load_inputs(fer2013: Path, sfew: Path, limit: int | None):
     """Every evaluation input, loaded once for all models (face detection does not depend on them)."""
     import numpy as np
 
-    from fer_desktop.detected_faces import detect_labelled_faces
-    from fer_desktop.faces import FaceDetector
+    from fer_desktop.labelling.detected_faces import detect_labelled_faces
+    from fer_desktop.pipeline.faces import FaceDetector
     from training import datasets
 
     def first(data):  # a fixed random sample: the loaders return images grouped by class
@@ -53,7 +53,7 @@ def load_inputs(fer2013: Path, sfew: Path, limit: int | None):
 
 def per_face_ms(model_path: Path, face, calls: int) -> tuple[float, str]:
     """Median milliseconds of one single-face call on the runtime the app would use."""
-    from fer_desktop.classifier import open_classifier
+    from fer_desktop.models.classifier import open_classifier
 
     classifier = open_classifier(model_path)
     try:
@@ -77,7 +77,7 @@ def percent_correct(report: dict) -> str:
 
 
 def measure(model_path: Path, inputs, detected, calls: int) -> dict[str, str]:
-    from fer_desktop.classifier import load_checked_model
+    from fer_desktop.models.classifier import load_checked_model
     from training.evaluate import evaluate_arrays
 
     model = load_checked_model(model_path)
@@ -150,7 +150,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from fer_desktop.paths import default_model_path
-    from training.atomic import write_text
+    from training.contract.atomic import write_text
 
     models = args.model or [default_model_path()]
     missing = [m for m in models if not m.is_file()]

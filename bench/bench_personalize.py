@@ -40,8 +40,8 @@ def film_of(file_name: str) -> str | None:
 
 def load_faces(root: Path, detect: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Crops, labels and film names of every image whose face is found."""
-    from fer_desktop.faces import CROP_MARGIN, FaceDetector
-    from fer_desktop.personalize import collect_photos
+    from fer_desktop.personal.fine_tune import collect_photos
+    from fer_desktop.pipeline.faces import CROP_MARGIN, FaceDetector
 
     detector = FaceDetector() if detect else None
     try:

@@ -229,7 +229,7 @@ def write_report(dest: Path, acc: dict, vid: dict, photos: dict, args, use_fer: 
             "**fer was not run** (`--skip-fer`, or bench/.venv-fer missing): only FER Desktop's figures.",
         ]
     text = "\n".join(lines) + "\n"
-    from training.atomic import write_text
+    from training.contract.atomic import write_text
 
     write_text(dest, text)
     return text

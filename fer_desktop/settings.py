@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fer_desktop.paths import user_data_dir
-from training import atomic
+from training.contract import atomic
 
 
 def settings_path() -> Path:

@@ -149,7 +149,7 @@ def shoot_label(window, tmp: Path, out: str, args) -> None:
 
 
 def sample_fer(data: Path, dest: Path, per_class: int) -> Path:
-    from training.labels import CLASS_NAMES
+    from training.contract.labels import CLASS_NAMES
 
     for name in CLASS_NAMES:
         (dest / name).mkdir(parents=True)
@@ -190,10 +190,10 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from fer_desktop.analyzer import AnalyzerEngine
-    from fer_desktop.model_store import active_model_path
+    from fer_desktop.models.catalogue import active_model_path
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
     from fer_desktop.ui.main_window import MainWindow
-    from fer_desktop.ui.runs import wait_for_workers
+    from fer_desktop.ui.workers.runs import wait_for_workers
 
     with tempfile.TemporaryDirectory() as tmp:
         # A throw-away user folder: calibration photos, models and the settings saved on close

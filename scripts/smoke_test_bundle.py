@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.make_inputs import write_face_crops, write_face_video
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 def listing(folder: Path) -> dict[str, int]:

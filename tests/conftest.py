@@ -32,7 +32,7 @@ def _collect_garbage_in_the_main_thread():
 def _worker_threads_end_with_their_test():
     """A test's worker threads (stopped when its window closed) end before the next test starts."""
     yield
-    runs = sys.modules.get("fer_desktop.ui.runs")  # not imported by tests that must not load Qt
+    runs = sys.modules.get("fer_desktop.ui.workers.runs")  # not imported by tests that must not load Qt
     if runs is not None:
         assert runs.wait_for_workers(120), "a worker thread outlived its test by 120 s"
 
@@ -100,7 +100,7 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def engine(model_path):
     """One analyzer for the whole session: loading TensorFlow models takes seconds."""
-    from fer_desktop.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
 
     eng = AnalyzerEngine(model_path)
     eng.get()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from training.contract.labels import NUM_CLASSES
 from training.fit import TrainConfig
-from training.labels import NUM_CLASSES
 
 
 def test_efficientnetb2_takes_raw_pixels_and_outputs_probabilities(tmp_path):
@@ -63,8 +63,8 @@ def test_train_cli_passes_the_arch_and_refuses_bad_combinations(tmp_path, monkey
 
 
 def test_train_tab_arch_choice_reaches_the_config(qtbot, model_path):
-    from fer_desktop.analyzer import AnalyzerEngine
-    from fer_desktop.ui.train_tab import TrainTab
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.ui.train.train_tab import TrainTab
 
     engine = AnalyzerEngine(model_path)
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fer_desktop import calibration
-from fer_desktop.calibration import CalibrationStore
+from fer_desktop.personal import captures as calibration
+from fer_desktop.personal.captures import CalibrationStore
 
 
 class FakeClock:
@@ -40,7 +40,7 @@ def test_captures_are_throttled_deduplicated_and_capped(store, face_crop, monkey
 
 
 def test_delete_one_and_all_and_personalize_reads_the_folder(store, face_crop):
-    from fer_desktop.personalize import collect_photos
+    from fer_desktop.personal.fine_tune import collect_photos
 
     for i in range(3):
         store.clock.now += 1.0

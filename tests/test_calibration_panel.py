@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fer_desktop.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.main_window import MainWindow
 from tests.conftest import write_video
 
@@ -70,7 +70,7 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
         panel.use_button.click()
     assert own_engine.model_path == new_model
-    from fer_desktop.model_store import active_model_path
+    from fer_desktop.models.catalogue import active_model_path
 
     assert active_model_path() == new_model.resolve()
     assert any(new_model.parent.name in win.train_tab.models.item(i).text()

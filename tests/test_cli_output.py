@@ -16,7 +16,7 @@ import pytest
 from fer_desktop.cli import main
 from fer_desktop.console import NATIVE_NOISE
 from fer_desktop.progress import Progress
-from training.wording import count
+from training.contract.wording import count
 
 ROOT = Path(__file__).resolve().parent.parent
 # What TensorFlow, absl, LiteRT and Keras' export print on their own (see fer_desktop/console.py).

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from fer_desktop.cli import main
-from fer_desktop.faces import FaceDetector
 from fer_desktop.labelling import find_faces
+from fer_desktop.pipeline.faces import FaceDetector
 
 
 @pytest.fixture(scope="module")

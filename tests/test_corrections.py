@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from fer_desktop.corrections import CorrectionStore, store_file
-from fer_desktop.faces import Box
 from fer_desktop.labelling import STATUS_NO_FACE, STATUS_OK, LabelRow
-from training import atomic
-from training.labels import CLASS_NAMES
+from fer_desktop.labelling.corrections import CorrectionStore, store_file
+from fer_desktop.pipeline.faces import Box
+from training.contract import atomic
+from training.contract.labels import CLASS_NAMES
 
 
 def _rows() -> list[LabelRow]:
@@ -146,8 +146,8 @@ def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
 def test_photos_taken_whole_are_remembered_and_labelled_whole_again(tmp_path, engine):
     from skimage import data
 
-    from fer_desktop.faces import FaceDetector
     from fer_desktop.labelling import FACE_WHOLE_IMAGE, PhotoLabeller
+    from fer_desktop.pipeline.faces import FaceDetector
 
     store = CorrectionStore(tmp_path / "photos")
     store.use_whole_image(["coffee.jpg"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.faces import Box
 from fer_desktop.labelling import STATUS_OK, LabelRow, crop_file_name, export_crops
-from training.labels import CLASS_NAMES
+from fer_desktop.pipeline.faces import Box
+from training.contract.labels import CLASS_NAMES
 
 
 def _row(path: str, face: int = 0, shade: int = 0) -> LabelRow:

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import canvas_with_faces
 from tests.test_train_tab import make_class_folders
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES
 from training.evaluate import format_report, metrics_from_confusion
-from training.labels import CLASS_NAMES, NUM_CLASSES
 
 OLD_KEYS = {"accuracy", "n", "macro_f1", "per_class", "confusion_matrix", "class_names", "split", "model"}
 OLD_CLASS_KEYS = {"precision", "recall", "f1", "support"}
@@ -120,9 +120,9 @@ def test_eval_detect_counts_photos_without_a_face(tmp_path, tiny_model, face_cro
 
 
 def test_detect_scores_the_largest_face_cropped_as_label_does(tmp_path, face_crop):
-    from fer_desktop.detected_faces import detect_labelled_faces
-    from fer_desktop.faces import FaceDetector, crop_face
-    from training.preprocess import to_model_input
+    from fer_desktop.labelling.detected_faces import detect_labelled_faces
+    from fer_desktop.pipeline.faces import FaceDetector, crop_face
+    from training.contract.preprocess import to_model_input
 
     frame = _two_faces(face_crop)
     (tmp_path / "happy").mkdir()

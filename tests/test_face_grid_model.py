@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.faces import Box
 from fer_desktop.labelling import STATUS_OK, LabelRow
-from fer_desktop.ui.face_grid_model import FaceListModel
+from fer_desktop.pipeline.faces import Box
+from fer_desktop.ui.models.face_grid_model import FaceListModel
 
 
 def test_equal_rows_are_told_apart_by_identity(qtbot):

@@ -15,7 +15,7 @@ from PIL import Image
 
 from fer_desktop.cli import main
 from fer_desktop.labelling import LABEL_COLUMNS, PhotoLabeller, label_folder, lock_path, state_path
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 UNICODE_NAME = "фото_лица_ü.png"
 
@@ -175,7 +175,7 @@ def test_missing_folder_is_an_error(tmp_path, capsys):
 
 
 def test_decompression_bomb_is_refused(tmp_path):
-    from fer_desktop.photos import PhotoError, read_photo
+    from training.contract.photos import PhotoError, read_photo
 
     bomb = tmp_path / "bomb.png"
     buf = io.BytesIO()

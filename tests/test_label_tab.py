@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from fer_desktop.ui.main_window import MainWindow
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_cancel_stops_labelling(qtbot, engine, folder, tmp_path):
 
 def test_counts_are_redrawn_at_a_bounded_rate_while_photos_arrive(qtbot, label_window, monkeypatch):
     from fer_desktop.labelling import LabelRow
-    from fer_desktop.ui import label_tab as module
+    from fer_desktop.ui.label import label_tab as module
 
     tab = label_window.label_tab
     recounts = []

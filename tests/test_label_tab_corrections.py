@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 
-from fer_desktop.analyzer import AnalyzerEngine
 from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE
-from fer_desktop.photos import read_photo
-from fer_desktop.ui.face_grid_model import ROW_ROLE
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.main_window import MainWindow
-from training.labels import CLASS_NAMES
+from fer_desktop.ui.models.face_grid_model import ROW_ROLE
+from training.contract.labels import CLASS_NAMES
+from training.contract.photos import read_photo
 
 NO_FACE_FILTER = len(CLASS_NAMES) + 1
 

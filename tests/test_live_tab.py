@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from fer_desktop.ui.main_window import MainWindow
-from fer_desktop.ui.runs import alive_workers
+from fer_desktop.ui.workers.runs import alive_workers
 
 
 @pytest.fixture

@@ -17,15 +17,15 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt
 
-from fer_desktop import cameras
-from fer_desktop.analyzer import FaceResult, FrameResult
-from fer_desktop.faces import Box
-from fer_desktop.session_recording import RECORDING_COLUMNS
+from fer_desktop.live import cameras
+from fer_desktop.live.live_recorder import RECORDING_COLUMNS
+from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
+from fer_desktop.pipeline.faces import Box
 from fer_desktop.settings import read_settings
-from fer_desktop.ui.live_tab import RUNTIME_NAMES
+from fer_desktop.ui.live.live_tab import RUNTIME_NAMES
 from fer_desktop.ui.main_window import MainWindow
 from tests.conftest import write_video
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +288,7 @@ def test_camera_list_refreshes_and_keeps_the_chosen_camera(qtbot, engine, monkey
 def test_resolution_choice_reaches_the_camera(qtbot, engine, monkeypatch):
     import cv2
 
-    from fer_desktop.sources import CameraSource
+    from fer_desktop.live.sources import CameraSource
 
     asked: list[tuple[int, float]] = []
 

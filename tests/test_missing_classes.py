@@ -12,8 +12,8 @@ import pytest
 
 from tests.test_train_tab import make_class_folders
 from training import datasets
+from training.contract.labels import CLASS_NAMES
 from training.datasets import DatasetError
-from training.labels import CLASS_NAMES
 
 PRESENT = ("angry", "happy", "sad", "neutral")  # no disgust, fear or surprise: a typical corrections export
 
@@ -72,7 +72,7 @@ def test_train_init_cli_accepts_missing_emotions_with_a_warning(tmp_path, tiny_m
 
 
 def test_train_worker_forwards_the_warning_and_finishes(qtbot, tmp_path, tiny_model):
-    from fer_desktop.ui.train_worker import TrainWorker
+    from fer_desktop.ui.workers.train_worker import TrainWorker
     from training.fit import TrainConfig
 
     folder = corrections_folder(tmp_path / "c")

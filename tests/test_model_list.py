@@ -10,10 +10,10 @@ import shutil
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from fer_desktop import model_store
-from fer_desktop.analyzer import AnalyzerEngine
-from fer_desktop.model_store import StoredModel, list_models, lower_than_current
+from fer_desktop.models import catalogue as model_store
+from fer_desktop.models.catalogue import StoredModel, list_models, lower_than_current
 from fer_desktop.paths import user_models_dir
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 
 
 def _card(acc: float, n: int, **extra) -> dict:
@@ -70,7 +70,7 @@ def weaker_model(model_path):
 
 def test_use_asks_before_a_weaker_model_and_survives_an_unsaved_choice(qtbot, model_path, weaker_model,
                                                                        monkeypatch):  # fmt: skip
-    from fer_desktop.ui.train_tab import TrainTab
+    from fer_desktop.ui.train.train_tab import TrainTab
 
     engine = AnalyzerEngine(model_path)
     tab = TrainTab(engine)
@@ -101,7 +101,7 @@ def test_use_asks_before_a_weaker_model_and_survives_an_unsaved_choice(qtbot, mo
 def test_adding_a_model_on_a_full_disk_says_so(qtbot, model_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from fer_desktop.ui.train_tab import TrainTab
+    from fer_desktop.ui.train.train_tab import TrainTab
 
     tab = TrainTab(AnalyzerEngine(model_path))
     qtbot.addWidget(tab)

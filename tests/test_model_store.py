@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from fer_desktop import model_store
-from fer_desktop.classifier import ModelLoadError
+from fer_desktop.models import catalogue as model_store
+from fer_desktop.models.classifier import ModelLoadError
 from fer_desktop.paths import default_model_path, user_models_dir
 
 

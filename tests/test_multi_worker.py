@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from training.cluster import ClusterConfigError, ClusterRole, cluster_role
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 

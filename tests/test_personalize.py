@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import canvas_with_faces
-from training.labels import CLASS_INDEX
+from training.contract.labels import CLASS_INDEX
 
 
 def photo(face: np.ndarray, shift: int, brightness: int = 0) -> np.ndarray:
@@ -59,7 +59,7 @@ def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_c
     assert "Held-out photos of the set (3" in out.with_name("me.card.md").read_text()
 
     # An ordinary model: its TFLite copy is current, and `label --model` uses it.
-    from fer_desktop.classifier import open_classifier
+    from fer_desktop.models.classifier import open_classifier
 
     classifier = open_classifier(out)
     assert classifier.runtime == "tflite"
@@ -135,10 +135,10 @@ def test_one_emotion_corrects_the_face_and_forgetting_stays_bounded(face_crop, m
     """
     from skimage import data
 
+    from training.contract.preprocess import batch_to_model_input, to_model_input
     from training.evaluate import predict_probs
     from training.model import load_model
     from training.personalize import personalize_model
-    from training.preprocess import batch_to_model_input, to_model_input
 
     others = batch_to_model_input([(f * 255).astype(np.uint8) for f in data.lfw_subset()[:100]])
     mine = np.stack([to_model_input(np.roll(face_crop, s, axis=1)) for s in (-8, 0, 8)])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fer_desktop.faces import Box, crop_face, square_crop_box
-from fer_desktop.sources import Frame
-from training.labels import CLASS_NAMES
+from fer_desktop.live.sources import Frame
+from fer_desktop.pipeline.faces import Box, crop_face, square_crop_box
+from training.contract.labels import CLASS_NAMES
 
 
 def test_astronaut_face_is_found_and_classified(engine, astronaut_bgr):
@@ -77,8 +77,8 @@ def test_crop_face_returns_square_view(astronaut_bgr):
 
 
 def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monkeypatch):
-    from fer_desktop import classifier as classifier_module
-    from fer_desktop.analyzer import AnalyzerEngine
+    from fer_desktop.models import classifier as classifier_module
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
 
     opened = []
     real_open = classifier_module.open_classifier

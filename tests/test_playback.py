@@ -8,8 +8,8 @@ import time
 import cv2
 import numpy as np
 
-from fer_desktop.playback import PlaybackControl
-from fer_desktop.sources import ImageFolderSource, LatestFrameGrabber, VideoFileSource
+from fer_desktop.live.playback import PlaybackControl
+from fer_desktop.live.sources import ImageFolderSource, LatestFrameGrabber, VideoFileSource
 from tests.conftest import write_video
 
 

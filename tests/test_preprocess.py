@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from training.preprocess import INPUT_SHAPE, batch_to_model_input, to_model_input
+from training.contract.preprocess import INPUT_SHAPE, batch_to_model_input, to_model_input
 
 
 def test_colour_and_gray_inputs_give_the_same_tensor(face_crop):
@@ -40,8 +40,8 @@ def test_batch_helper_stacks():
 
 
 def test_training_and_inference_call_the_same_function():
-    """No second copy of the preprocessing: both sides reference training.preprocess."""
-    from fer_desktop import classifier
+    """No second copy of the preprocessing: both sides reference training.contract.preprocess."""
+    from fer_desktop.models import classifier
     from training import datasets
 
     assert "to_model_input" in inspect.getsource(datasets)

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_desktop.analyzer import FaceResult, FrameResult
-from fer_desktop.emotion_summary import EmotionTimeline, draw_summary, summary_height, time_shares
-from fer_desktop.faces import Box
-from fer_desktop.recording import CSV_COLUMNS, WALL_TIME_COLUMN, RecordingError, SessionRecorder
-from training.labels import CLASS_NAMES
+from fer_desktop.live.emotion_summary import EmotionTimeline, draw_summary, summary_height, time_shares
+from fer_desktop.live.recording import CSV_COLUMNS, WALL_TIME_COLUMN, RecordingError, SessionRecorder
+from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
+from fer_desktop.pipeline.faces import Box
+from training.contract.labels import CLASS_NAMES
 
 HAPPY, SAD = CLASS_NAMES.index("happy"), CLASS_NAMES.index("sad")
 
@@ -101,7 +101,7 @@ def test_summary_has_a_band_per_face_and_shows_their_emotions():
 
 
 def test_summary_shows_the_faces_seen_longest_and_says_how_many_it_left_out():
-    from fer_desktop.emotion_summary import MAX_FACES
+    from fer_desktop.live.emotion_summary import MAX_FACES
 
     timeline = EmotionTimeline()
     for i in range(20):
@@ -116,7 +116,7 @@ def test_a_full_disk_at_close_keeps_the_earlier_file_or_what_was_written(tmp_pat
     """The CLI never replaces an earlier output with a cut one; a live session keeps what reached the disk."""
     import errno
 
-    import fer_desktop.recording as recording
+    import fer_desktop.live.recording as recording
 
     out = tmp_path / "session.csv"
     out.write_text("earlier\n", encoding="utf-8")

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_desktop.analyzer import FaceResult, FrameResult
-from fer_desktop.faces import Box
-from fer_desktop.recording import CSV_COLUMNS, face_rows
-from fer_desktop.session_recording import RECORDING_COLUMNS, LiveRecorder, RecordingError
+from fer_desktop.live.live_recorder import RECORDING_COLUMNS, LiveRecorder, RecordingError
+from fer_desktop.live.recording import CSV_COLUMNS, face_rows
+from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
+from fer_desktop.pipeline.faces import Box
 
 
 def _result(index: int, fps: float = 10.0) -> FrameResult:
@@ -84,7 +84,7 @@ def test_a_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
 
 
 def test_a_backlog_goes_to_the_csv_only_so_memory_stays_bounded(tmp_path, monkeypatch):
-    import fer_desktop.session_recording as recording
+    import fer_desktop.live.live_recorder as recording
 
     monkeypatch.setattr(recording, "MAX_QUEUED_FRAMES", 3)
     rec = LiveRecorder(tmp_path, video=True, fps=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fer_desktop import model_store
+from fer_desktop.models import catalogue as model_store
 from fer_desktop.settings import get_setting, read_settings, settings_path, update_settings
 
 

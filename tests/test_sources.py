@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_desktop.sources import (
+from fer_desktop.live.sources import (
     CameraSource,
     ImageFolderSource,
     LatestFrameGrabber,

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from training.labels import NUM_CLASSES
+from training.contract.labels import NUM_CLASSES
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _crops(n: int) -> list[np.ndarray]:
 
 
 def test_tflite_copy_matches_the_keras_model(small_model):
-    from fer_desktop.classifier import KerasClassifier, open_classifier
+    from fer_desktop.models.classifier import KerasClassifier, open_classifier
 
     lite = open_classifier(small_model)
     keras_runtime = KerasClassifier(small_model)
@@ -53,7 +53,7 @@ def test_tflite_copy_matches_the_keras_model(small_model):
 
 
 def test_a_stale_or_tampered_copy_is_not_used(small_model):
-    from fer_desktop.classifier import open_classifier
+    from fer_desktop.models.classifier import open_classifier
     from training.model import make_model
 
     make_model(width=4).save(small_model)  # retrained in place: the copy no longer matches
@@ -73,7 +73,7 @@ def test_a_card_beside_a_model_from_elsewhere_does_not_vouch_for_a_copy(small_mo
     """A --model file with its own card and copy runs on TensorFlow: the card could name any network."""
     import shutil
 
-    from fer_desktop.classifier import open_classifier
+    from fer_desktop.models.classifier import open_classifier
 
     outside = tmp_path / "downloaded"
     shutil.copytree(small_model.parent, outside)
@@ -91,7 +91,7 @@ def _wrong_shape_flatbuffer() -> bytes:
 
 
 def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
-    from fer_desktop.classifier import open_classifier
+    from fer_desktop.models.classifier import open_classifier
     from training.card import card_paths, read_card, write_card
     from training.tflite import file_sha256, shape_problem, tflite_path
 
@@ -108,7 +108,7 @@ def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
 
 
 def test_only_intact_keras_archives_are_loaded(small_model, tmp_path):
-    from fer_desktop.classifier import ModelLoadError, load_checked_model, open_classifier
+    from fer_desktop.models.classifier import ModelLoadError, load_checked_model, open_classifier
 
     h5 = tmp_path / "legacy.h5"
     h5.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
@@ -153,8 +153,8 @@ def test_the_live_pipeline_starts_without_tensorflow(model_path, one_face_frame,
         f"""
         import sys
         import numpy as np
-        from fer_desktop.analyzer import build_analyzer
-        from fer_desktop.sources import Frame
+        from fer_desktop.pipeline.analyzer import build_analyzer
+        from fer_desktop.live.sources import Frame
 
         analyzer = build_analyzer({str(model_path)!r})
         result = analyzer.analyze(Frame(np.load({str(frame_file)!r}), 0, 0.0))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.analyzer import FaceResult, FrameResult
-from fer_desktop.faces import Box
-from fer_desktop.overlay import CLASS_COLOURS, SELECTED_OUTLINE, draw_results
-from fer_desktop.timeline import CLASS_RGB, EmotionTimeline
-from fer_desktop.tracking import FaceTracker
-from training.labels import CLASS_NAMES
+from fer_desktop.live.timeline import CLASS_RGB, EmotionTimeline
+from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
+from fer_desktop.pipeline.faces import Box
+from fer_desktop.pipeline.overlay import CLASS_COLOURS, SELECTED_OUTLINE, draw_results
+from fer_desktop.pipeline.tracking import FaceTracker
+from training.contract.labels import CLASS_NAMES
 
 
 def _probs(name: str, confidence: float = 0.9) -> np.ndarray:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.faces import Box
-from fer_desktop.tracking import FaceTracker
+from fer_desktop.pipeline.faces import Box
+from fer_desktop.pipeline.tracking import FaceTracker
 
 
 def onehot(i: int) -> np.ndarray:

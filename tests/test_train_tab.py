@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from fer_desktop.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.main_window import MainWindow
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 def make_class_folders(root: Path, per_class: int) -> Path:
@@ -89,7 +89,7 @@ def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, m
     assert live.worker.engine.get().classifier.runtime == "tflite"  # training wrote its TFLite copy
     with qtbot.waitSignal(live.result_shown, timeout=30000):
         pass
-    from fer_desktop.model_store import active_model_path
+    from fer_desktop.models.catalogue import active_model_path
 
     assert active_model_path() == new_model.resolve()
     assert any("●" in tab.models.item(i).text() and new_model.parent.name in tab.models.item(i).text()
@@ -128,7 +128,7 @@ def test_stop_mid_epoch_keeps_the_best_checkpoint(qtbot, own_engine, tmp_path):
     card = blocker.args[0]
     assert card["training"]["stopped_by_user"] is True
     assert card["training"]["epochs_run"] < 20
-    from fer_desktop.classifier import load_checked_model
+    from fer_desktop.models.classifier import load_checked_model
 
     model = load_checked_model(Path(card["path"]))
     assert model.output_shape == (None, 7)
@@ -211,7 +211,7 @@ def test_tables_and_card_are_readable_at_the_default_window_size(qtbot, own_engi
 
 
 def test_validation_default_follows_the_dataset(qtbot, own_engine, tmp_path):
-    from fer_desktop.ui.train_tab import TrainTab
+    from fer_desktop.ui.train.train_tab import TrainTab
 
     tab = TrainTab(own_engine)
     qtbot.addWidget(tab)
@@ -237,7 +237,7 @@ def test_models_are_renamed_and_deleted_from_the_list(qtbot, own_engine, model_p
     from PySide6.QtWidgets import QInputDialog
 
     from fer_desktop.paths import user_models_dir
-    from fer_desktop.ui.train_tab import TrainTab
+    from fer_desktop.ui.train.train_tab import TrainTab
     from training.card import write_card
 
     for name in ("run-a", "run-b"):

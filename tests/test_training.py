@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from training import datasets
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES
 from training.datasets import DatasetError
-from training.labels import CLASS_NAMES, NUM_CLASSES
 
 
 def _face_like(label: int, seed: int) -> np.ndarray:

@@ -11,14 +11,14 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_desktop.analyzer import FaceResult, FrameResult
 from fer_desktop.cli import main
-from fer_desktop.emotion_summary import SUMMARY_WIDTH, summary_height
-from fer_desktop.faces import Box
-from fer_desktop.overlay import draw_results
-from fer_desktop.recording import CSV_COLUMNS
+from fer_desktop.live.emotion_summary import SUMMARY_WIDTH, summary_height
+from fer_desktop.live.recording import CSV_COLUMNS
+from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
+from fer_desktop.pipeline.faces import Box
+from fer_desktop.pipeline.overlay import draw_results
 from tests.conftest import write_video
-from training.labels import CLASS_NAMES
+from training.contract.labels import CLASS_NAMES
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -182,7 +182,7 @@ def test_outputs_must_differ_and_a_failed_summary_is_named_with_the_files_kept(
 ):
     import errno
 
-    import fer_desktop.recording as recording
+    import fer_desktop.live.recording as recording
 
     out, png = tmp_path / "run.csv", tmp_path / "run.png"
     assert main(["video", str(face_video), "--out", str(out), "--summary", str(out)]) == 1

@@ -18,10 +18,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fer_desktop.sources import Frame, SourceError
-from fer_desktop.ui import live_worker
+from fer_desktop.live.sources import Frame, SourceError
 from fer_desktop.ui.main_window import MainWindow
-from fer_desktop.ui.runs import alive_workers
+from fer_desktop.ui.workers import live_worker
+from fer_desktop.ui.workers.runs import alive_workers
 from tests.conftest import write_video
 
 
@@ -177,7 +177,7 @@ def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, 
 
 
 def test_a_model_chosen_before_anything_ran_is_taken(qtbot, model_path, model_copy):
-    from fer_desktop.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
 
     engine = AnalyzerEngine(model_path)  # nothing built yet
     win = MainWindow(engine, source="15")
@@ -283,13 +283,13 @@ def test_close_during_dataset_loading(qtbot, engine, tmp_path, monkeypatch):
     qtbot.waitUntil(worker.isFinished, timeout=60000)  # the stop request is honoured after loading
     qtbot.wait(200)
     assert outcomes == []  # nothing of the abandoned run reaches the closed window
-    from fer_desktop.model_store import user_models_dir
+    from fer_desktop.models.catalogue import user_models_dir
 
     assert not list(user_models_dir().rglob("*.keras"))  # no model from the abandoned run
 
 
 def test_a_new_training_run_shows_nothing_of_the_last_one(qtbot, window, tmp_path):
-    from training.labels import CLASS_NAMES
+    from training.contract.labels import CLASS_NAMES
 
     tab = window.train_tab
     metrics = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 3}

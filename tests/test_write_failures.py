@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from fer_desktop.cli import main
-from fer_desktop.faces import Box
 from fer_desktop.labelling import STATUS_OK, LabelRow, lock_path
-from training import atomic
-from training.labels import CLASS_NAMES
+from fer_desktop.pipeline.faces import Box
+from training.contract import atomic
+from training.contract.labels import CLASS_NAMES
 
 
 @pytest.fixture
@@ -101,8 +101,8 @@ def test_a_second_label_run_on_the_same_out_is_refused(photos, tmp_path, capsys)
 
 def test_label_tab_export_on_a_full_disk_says_so_and_keeps_the_earlier_file(qtbot, model_path, tmp_path,
                                                                            monkeypatch):  # fmt: skip
-    from fer_desktop.analyzer import AnalyzerEngine
-    from fer_desktop.ui.label_tab import LabelTab
+    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.ui.label.label_tab import LabelTab
 
     tab = LabelTab(AnalyzerEngine(model_path))  # never built: exports need no model
     qtbot.addWidget(tab)

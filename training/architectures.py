@@ -34,9 +34,9 @@ def make_efficientnetb2(weights: str | Path | None = None):
     import keras
     from keras import layers
 
-    from training.labels import NUM_CLASSES
+    from training.contract.labels import NUM_CLASSES
+    from training.contract.preprocess import INPUT_SHAPE
     from training.model import BN_MOMENTUM
-    from training.preprocess import INPUT_SHAPE
 
     if weights is not None and not Path(weights).is_file():
         raise FileNotFoundError(f"backbone weights file not found: {weights}")

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from training import atomic
+from training.contract import atomic
 from training.evaluate import format_report
 
 

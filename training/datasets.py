@@ -1,7 +1,7 @@
 """Loaders for the face-image layouts users actually have.
 
 Every loader returns a :class:`LabeledImages` whose images already went
-through :func:`training.preprocess.to_model_input`, so a model trained on it
+through :func:`training.contract.preprocess.to_model_input`, so a model trained on it
 sees exactly what the app will feed it.
 
 Supported layouts:
@@ -27,9 +27,9 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from training.labels import CLASS_NAMES, NUM_CLASSES, class_index
-from training.photos import IMAGE_SUFFIXES, PhotoError, read_photo
-from training.preprocess import INPUT_SHAPE, to_model_input
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES, class_index
+from training.contract.photos import IMAGE_SUFFIXES, PhotoError, read_photo
+from training.contract.preprocess import INPUT_SHAPE, to_model_input
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.contract.labels import NUM_CLASSES
 from training.datasets import DatasetError, LabeledImages
-from training.labels import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 

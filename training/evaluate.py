@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from training.labels import CLASS_NAMES, NUM_CLASSES
-from training.wording import count
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES
+from training.contract.wording import count
 
 
 def predict_probs(

@@ -14,8 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from training import atomic
 from training.card import read_card, write_card
+from training.contract import atomic
 from training.tflite import file_sha256, matching_tflite, tflite_entry, tflite_path, write_tflite
 
 

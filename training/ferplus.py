@@ -19,8 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from training.contract.labels import CLASS_INDEX, NUM_CLASSES
 from training.datasets import DatasetError, LabeledImages, open_csv
-from training.labels import CLASS_INDEX, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ import numpy as np
 from training import datasets
 from training.card import hardware_description, inherited_lineage, write_card
 from training.cluster import ClusterRole
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES
+from training.contract.model_file import ModelFileError, check_model_file
+from training.contract.preprocess import preprocessing_record
 from training.datasets import DatasetError, LabeledImages
-from training.labels import CLASS_NAMES, NUM_CLASSES
-from training.model_file import ModelFileError, check_model_file
-from training.preprocess import preprocessing_record
 
 log = logging.getLogger(__name__)
 
@@ -390,7 +390,7 @@ def evaluate_model(model, data: PreparedData, compare_with: str | Path | None) -
 
 def save_model(model, model_path: Path) -> dict[str, Any] | None:
     """The ``.keras`` file (atomically) and its TFLite copy; returns the copy's card entry."""
-    from training.atomic import atomic_path
+    from training.contract.atomic import atomic_path
 
     with atomic_path(model_path) as tmp:
         model.save(tmp)

@@ -13,9 +13,9 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from training.labels import NUM_CLASSES
-from training.model_file import check_model_file
-from training.preprocess import INPUT_SHAPE
+from training.contract.labels import NUM_CLASSES
+from training.contract.model_file import check_model_file
+from training.contract.preprocess import INPUT_SHAPE
 
 # Keras' default (0.99) lets the moving statistics lag far behind fast-changing
 # weights: measured here, inference-mode accuracy after two epochs was 32% against

@@ -16,7 +16,7 @@ people's faces as that emotion (13% before); without the halfway mix,
 FER2013 PublicTest lost up to 5.6 points.
 
 Takes arrays (``to_model_input`` crops and class indices), never files: the
-photo and face side lives in ``fer_desktop.personalize``.
+photo and face side lives in ``fer_desktop.personal.fine_tune``.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from training.labels import CLASS_NAMES, NUM_CLASSES
-from training.preprocess import preprocessing_record
+from training.contract.labels import CLASS_NAMES, NUM_CLASSES
+from training.contract.preprocess import preprocessing_record
 
 LAYER_CHOICES = ("all", "bn_head")
 
@@ -281,8 +281,8 @@ def personalize_and_save(
 
 
 def write_personal_card(model_path, card: dict[str, Any]) -> None:
-    from training import atomic
     from training.card import card_paths
+    from training.contract import atomic
 
     json_path, md_path = card_paths(model_path)
     atomic.write_json(json_path, card)

@@ -17,9 +17,9 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from training import atomic
-from training.labels import NUM_CLASSES
-from training.preprocess import INPUT_SHAPE
+from training.contract import atomic
+from training.contract.labels import NUM_CLASSES
+from training.contract.preprocess import INPUT_SHAPE
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from fer_desktop.analyzer import AnalyzerEngine
-from fer_desktop.model_store import active_model_path
+from fer_desktop.models.catalogue import active_model_path
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.error_reporting import install_error_reporting
 from fer_desktop.ui.main_window import MainWindow
-from fer_desktop.ui.runs import wait_for_workers
+from fer_desktop.ui.workers.runs import wait_for_workers
 
 EXIT_WAIT_S = 60.0  # a training run asked to stop may still evaluate and save its best epoch
 

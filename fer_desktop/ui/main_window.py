@@ -7,12 +7,12 @@ import contextlib
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
-from fer_desktop.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.settings import get_setting, update_settings
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
-from fer_desktop.ui.label_tab import LabelTab
-from fer_desktop.ui.live_tab import LiveTab
-from fer_desktop.ui.train_tab import TrainTab
+from fer_desktop.ui.label.label_tab import LabelTab
+from fer_desktop.ui.live.live_tab import LiveTab
+from fer_desktop.ui.train.train_tab import TrainTab
 
 
 class MainWindow(QMainWindow):

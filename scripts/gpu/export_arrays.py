@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 from scripts.gpu.mosaic import write_mosaic
+from training.contract.preprocess import to_model_input
 from training.fit import TrainConfig, prepare_data
-from training.preprocess import to_model_input
 
 
 def grey48(paths: list[str]) -> np.ndarray:

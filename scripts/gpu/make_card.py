@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from training.card import hardware_description, write_card
+from training.contract.labels import CLASS_NAMES
+from training.contract.preprocess import preprocessing_record
 from training.fit import TrainConfig, class_weights, data_record, evaluate_model, prepare_data
-from training.labels import CLASS_NAMES
-from training.preprocess import preprocessing_record
 
 DATA = Path("../shared/data")  # beside the repository, as every command of the README runs from its root
 FINAL = re.compile(

@@ -36,10 +36,10 @@ import numpy as np
 import optax
 
 from scripts.gpu.mosaic import TILE, read_mosaic
+from training.contract.labels import NUM_CLASSES
+from training.contract.preprocess import INPUT_SIZE, batch_to_model_input
 from training.fit import class_weights
-from training.labels import NUM_CLASSES
 from training.model import make_model
-from training.preprocess import INPUT_SIZE, batch_to_model_input
 
 # The ``app`` profile of training.augment, in the same units.
 ROTATION_DEG = 15.0

@@ -1,0 +1,1 @@
+"""Live sessions and video: sources, cameras, playback, timeline, snapshots, recording, video analysis."""

@@ -1,0 +1,1 @@
+"""Emotion models at run time: the catalogue (default, active, user models) and the runtimes."""

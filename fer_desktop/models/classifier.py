@@ -1,0 +1,174 @@
+"""The emotion classifier, on the fastest runtime a model file allows.
+
+A model with a current TFLite copy (written by training, recorded in its
+card) runs on MediaPipe's TFLite runtime: no TensorFlow import, so the app
+and the headless commands start seconds sooner.  Any other ``.keras`` file
+runs on TensorFlow as one compiled, batched ``tf.function`` per frame
+(``model.predict`` builds a data pipeline on every call, ~50 ms here).  Both
+return the same probabilities (tested to 1e-5).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from training.contract.labels import NUM_CLASSES
+from training.contract.preprocess import INPUT_SHAPE, batch_to_model_input
+
+
+class ModelLoadError(RuntimeError):
+    """A model file the app refuses; the message says why, for the user."""
+
+
+class EmotionClassifier(Protocol):
+    path: Path
+    runtime: str
+
+    def predict_batch(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 96, 96, 3) uint8 -> (N, 7) float32 probabilities."""
+
+    def predict(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Face crops (any size, BGR or gray) -> (N, 7) probabilities."""
+
+    def close(self) -> None: ...
+
+
+def open_classifier(model_path: str | Path, tf_threads: int | None = None) -> EmotionClassifier:
+    """The classifier for a ``.keras`` file: its TFLite copy when current, else TensorFlow.
+
+    Only a card in a folder the app writes (the bundled assets, the user's models) may vouch
+    for a TFLite copy: a card that arrives beside a ``--model`` file could name any network.
+    ``tf_threads`` caps TensorFlow's thread pools when the TensorFlow runtime is used.
+    """
+    from fer_desktop.paths import is_app_model_location
+    from training.card import read_card
+    from training.tflite import matching_tflite
+
+    path = checked_model_file(Path(model_path))
+    lite = matching_tflite(path, read_card(path)) if is_app_model_location(path) else None
+    if lite is not None:
+        return LiteClassifier(path, lite)
+    return KerasClassifier(path, tf_threads)
+
+
+def checked_model_file(path: Path) -> Path:
+    """``path`` if it is an intact ``.keras`` archive; ModelLoadError saying what is wrong if not."""
+    from training.contract.model_file import ModelFileError, check_model_file
+
+    try:
+        return check_model_file(path)
+    except ModelFileError as exc:
+        raise ModelLoadError(f"Cannot load model: {exc}") from exc
+
+
+class _BatchFromCrops:
+    def predict(self, crops: list[np.ndarray]) -> np.ndarray:
+        return self.predict_batch(batch_to_model_input(crops))
+
+
+# TensorFlow models are traced and called under one lock: the Live worker, a labelling run and a
+# model loading in the background may otherwise enter TensorFlow's function machinery at once, and
+# a stress run of the GUI hung there for good (a tf.function's own lock never released).
+_TENSORFLOW_CALLS = threading.RLock()
+
+
+class KerasClassifier(_BatchFromCrops):
+    runtime = "tensorflow"
+
+    def __init__(self, model_path: str | Path, tf_threads: int | None = None):
+        from fer_desktop.runtime_imports import import_tensorflow
+
+        self.path = Path(model_path)
+        tf = import_tensorflow(tf_threads)
+        with _TENSORFLOW_CALLS:
+            model = load_checked_model(self.path)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
+        def forward(x):
+            return model(x, training=False)
+
+        self._forward = forward
+        self.predict_batch(np.zeros((1, *INPUT_SHAPE), dtype=np.uint8))  # trace once, up front
+
+    def predict_batch(self, batch: np.ndarray) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, NUM_CLASSES), dtype=np.float32)
+        with _TENSORFLOW_CALLS:
+            return self._forward(batch.astype(np.float32)).numpy()
+
+    def close(self) -> None:
+        pass
+
+
+class LiteClassifier(_BatchFromCrops):
+    """MediaPipe's image classifier on the model's TFLite copy, one face per call."""
+
+    runtime = "tflite"
+
+    def __init__(self, model_path: str | Path, tflite_file: str | Path):
+        from fer_desktop.runtime_imports import import_mediapipe
+
+        self.path = Path(model_path)
+        mp = import_mediapipe()
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from mediapipe.tasks.python.vision import image_classifier
+
+        self._mp = mp
+        # The Live worker and a labelling run may share one classifier; MediaPipe's graph
+        # takes one call at a time, and close() must not run in the middle of one.
+        self._lock = threading.Lock()
+        options = image_classifier.ImageClassifierOptions(
+            base_options=BaseOptions(model_asset_buffer=Path(tflite_file).read_bytes()),
+            max_results=-1,
+        )
+        try:
+            self._classifier = image_classifier.ImageClassifier.create_from_options(options)
+        except Exception as exc:
+            raise ModelLoadError(f"Cannot load {Path(tflite_file).name}: {exc}") from exc
+        self.predict_batch(np.zeros((1, *INPUT_SHAPE), dtype=np.uint8))  # checks the output size
+
+    def predict_batch(self, batch: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(batch), NUM_CLASSES), dtype=np.float32)
+        for row, crop in zip(probs, batch, strict=True):
+            image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(crop))
+            with self._lock:
+                if self._classifier is None:
+                    raise RuntimeError(f"{self.path.name}: the classifier was closed")
+                categories = self._classifier.classify(image).classifications[0].categories
+            if len(categories) != NUM_CLASSES:
+                raise ModelLoadError(f"{self.path.name}: TFLite copy gives {len(categories)} classes")
+            for category in categories:
+                row[category.index] = category.score
+        return probs
+
+    def close(self) -> None:
+        with self._lock:
+            if self._classifier is not None:
+                self._classifier.close()
+                self._classifier = None
+
+
+def load_checked_model(path: Path):
+    """Load a ``.keras`` file safely and check it fits the app's contract."""
+    checked_model_file(path)
+    from fer_desktop.runtime_imports import import_tensorflow
+
+    import_tensorflow()  # under the import lock, before Keras imports it
+    from training.model import load_model
+
+    try:
+        model = load_model(path)
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelLoadError(f"Cannot load model {path.name}: {reason}") from exc
+    in_shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
+    out_shape = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
+    if in_shape != INPUT_SHAPE:
+        raise ModelLoadError(f"Model {path.name} takes input {in_shape}, the app needs {INPUT_SHAPE}")
+    if out_shape != (NUM_CLASSES,):
+        raise ModelLoadError(f"Model {path.name} outputs {out_shape}, the app needs {NUM_CLASSES} classes")
+    return model

@@ -1,0 +1,91 @@
+"""Calibration photos: one person's face crops per emotion, captured live, kept for ``personalize``.
+
+Plain Python (the Live tab's calibration panel is a thin view over it).  The
+crops are stored only while the user captures them, as PNGs in
+``<user data>/calibration/<emotion>/`` (the class-folder layout that
+``fer-desktop personalize`` reads), and deleted when the user asks.  Capture
+is throttled (a few per second), skips near-duplicates (a still face gives
+nothing new) and stops at a cap per emotion.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fer_desktop.paths import user_data_dir
+from training.contract import atomic
+from training.contract.labels import CLASS_NAMES
+
+MAX_PER_EMOTION = 30
+MIN_INTERVAL_S = 0.3  # about three captures a second
+DUPLICATE_DIFF = 4.0  # mean absolute grey-level difference (0-255) below which a crop adds nothing
+
+
+def calibration_dir() -> Path:
+    return user_data_dir() / "calibration"
+
+
+def _signature(crop: np.ndarray) -> np.ndarray:
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    return cv2.resize(gray, (24, 24), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+class CalibrationStore:
+    """The captured crops of one person, per emotion, on disk."""
+
+    def __init__(self, root: Path | None = None, clock=time.monotonic):
+        self.root = Path(root) if root else calibration_dir()
+        self.clock = clock
+        self._last_time: float | None = None
+        self._last_signature: dict[str, np.ndarray] = {}
+
+    def photos(self, emotion: str) -> list[Path]:
+        folder = self.root / emotion
+        return sorted(folder.glob("*.png")) if folder.is_dir() else []
+
+    def counts(self) -> dict[str, int]:
+        return {e: len(self.photos(e)) for e in CLASS_NAMES}
+
+    def total(self) -> int:
+        return sum(self.counts().values())
+
+    def offer(self, emotion: str, crop: np.ndarray) -> Path | None:
+        """Store ``crop`` as a photo of ``emotion`` unless too soon, a near-duplicate or over the cap."""
+        if emotion not in CLASS_NAMES:
+            raise ValueError(f"unknown emotion {emotion!r}")
+        if crop is None or crop.size == 0:
+            return None
+        now = self.clock()
+        if self._last_time is not None and now - self._last_time < MIN_INTERVAL_S:
+            return None
+        existing = self.photos(emotion)
+        if len(existing) >= MAX_PER_EMOTION:
+            return None
+        signature = _signature(crop)
+        previous = self._last_signature.get(emotion)
+        if previous is not None and float(np.mean(np.abs(signature - previous))) < DUPLICATE_DIFF:
+            return None
+        index = 1 + max((int(p.stem) for p in existing if p.stem.isdigit()), default=0)
+        dest = self.root / emotion / f"{index:04d}.png"
+        with atomic.atomic_path(dest) as tmp:
+            if not cv2.imwrite(str(tmp), crop):
+                raise OSError(f"cannot write {dest}")
+        self._last_time, self._last_signature[emotion] = now, signature
+        return dest
+
+    def delete(self, path: Path) -> None:
+        path = Path(path)
+        if self.root.resolve() not in path.resolve().parents:
+            raise ValueError(f"{path} is not a calibration photo")
+        path.unlink(missing_ok=True)
+
+    def delete_all(self) -> None:
+        """Delete every calibration photo (the user's "Delete my calibration photos")."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self._last_signature.clear()
+        self._last_time = None

@@ -1,0 +1,1 @@
+"""The Live tab and its calibration panel."""

@@ -1,0 +1,259 @@
+"""The Live tab's calibration panel: capture the selected face per emotion, fine-tune, use the result.
+
+A thin view over ``fer_desktop.personal.captures.CalibrationStore`` (the captures on
+disk) and ``fer_desktop.personal.fine_tune.personalize_folder`` (run by
+``PersonalizeWorker`` on its own thread).  The Live tab only hands it each
+frame and the selected face's box (``offer``); "Use this model" is a signal
+the main window routes to the Train tab, which owns model switching.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from fer_desktop.models import catalogue as model_store
+from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
+from fer_desktop.pipeline.faces import CROP_MARGIN, Box, crop_face
+from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
+from fer_desktop.ui.workers.runs import WorkerSlot
+from fer_desktop.ui.workers.stoppable import StoppableWorker
+from training.contract.labels import CLASS_NAMES
+
+THUMB = 56
+
+
+class PersonalizeWorker(StoppableWorker):
+    """Runs ``personalize_folder`` on the captured crops; only emits signals."""
+
+    step = Signal(int, int)  # done, total
+    done = Signal(dict)  # the new model's card
+    failed = Signal(str)
+
+    def __init__(self, folder: Path, out: Path, base: Path, settings=None):
+        super().__init__()
+        self.folder, self.out, self.base, self.settings = folder, out, base, settings
+
+    def run(self) -> None:
+        from fer_desktop.models.classifier import ModelLoadError
+        from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
+        from fer_desktop.runtime_imports import import_tensorflow
+
+        try:
+            import_tensorflow()  # under the import lock: the Live worker may be loading MediaPipe
+            card = personalize_folder(
+                self.folder, self.out, self.base, detect=False, settings=self.settings,
+                on_step=lambda i, n, _loss: self.step.emit(i, n), should_stop=self._stop.is_set,
+            )  # fmt: skip
+        except (PersonalizeError, ModelLoadError, FloatingPointError, OSError) as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:
+            self.failed.emit(f"Fine-tuning failed: {type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(card)
+
+
+class CalibrationPanel(QGroupBox):
+    use_requested = Signal(str)  # path of the personalised model the user wants to use
+    captured = Signal(str)  # path of a new calibration photo
+    finished = Signal(dict)  # card of a finished fine-tune
+    message = Signal(str)
+
+    def __init__(self, engine, store: CalibrationStore | None = None, shortcut_host=None, parent=None):
+        """Keys 1-7 pick an emotion while ``shortcut_host`` (the Live tab) or its children have focus."""
+        super().__init__("Calibrate to my face", parent)
+        self.engine = engine
+        self.store = store or CalibrationStore()
+        self.settings = None  # PersonalizeSettings; None: the defaults
+        self.runs = WorkerSlot()
+        self.last_model: Path | None = None
+        self._build(shortcut_host or self)
+        self.refresh()
+
+    def _build(self, shortcut_host) -> None:
+        self.enabled_box = QCheckBox("Capture the selected face")
+        self.notice = QLabel(
+            f"While on, crops of the selected face are saved to {self.store.root} "
+            "until you delete them. Pick an emotion (or keys 1–7) and make that face."
+        )
+        self.notice.setWordWrap(True)
+        self.emotion_buttons = QButtonGroup(self)
+        grid = QGridLayout()
+        for i, name in enumerate(CLASS_NAMES):
+            button = QPushButton(f"{i + 1} {name}")
+            button.setCheckable(True)
+            self.emotion_buttons.addButton(button, i)
+            grid.addWidget(button, i // 4, i % 4)
+            shortcut = QShortcut(QKeySequence(str(i + 1)), shortcut_host, activated=button.click)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.counts_label = QLabel()
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setIconSize(QSize(THUMB, THUMB))
+        self.thumbs.setMaximumHeight(2 * THUMB + 24)
+        self.thumbs.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.delete_button = QPushButton("Delete selected")
+        self.delete_all_button = QPushButton("Delete my calibration photos")
+        self.tune_button = QPushButton("Fine-tune now")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.use_button = QPushButton("Use this model")
+        self.use_button.setEnabled(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.enabled_box)
+        layout.addWidget(self.notice)
+        layout.addLayout(grid)
+        layout.addWidget(self.counts_label)
+        layout.addWidget(self.thumbs)
+        buttons = QHBoxLayout()
+        for w in (self.delete_button, self.delete_all_button):
+            buttons.addWidget(w)
+        layout.addLayout(buttons)
+        tune = QHBoxLayout()
+        for w in (self.tune_button, self.stop_button, self.use_button):
+            tune.addWidget(w)
+        layout.addLayout(tune)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.result_label)
+
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.delete_all_button.clicked.connect(self.delete_all)
+        self.tune_button.clicked.connect(self.fine_tune)
+        self.stop_button.clicked.connect(self.stop)
+        self.use_button.clicked.connect(self.use_model)
+
+    # -- capture -----------------------------------------------------------------------
+    def emotion(self) -> str | None:
+        index = self.emotion_buttons.checkedId()
+        return CLASS_NAMES[index] if index >= 0 else None
+
+    def offer(self, image: np.ndarray, box: Box | None) -> None:
+        """Called by the Live tab with each shown frame and the selected face's box (or None)."""
+        emotion = self.emotion()
+        if not self.enabled_box.isChecked() or emotion is None or box is None:
+            return
+        try:
+            path = self.store.offer(emotion, crop_face(image, box, CROP_MARGIN))
+        except OSError as exc:
+            self.enabled_box.setChecked(False)
+            self.message.emit(f"Calibration photo not saved: {exc}")
+            return
+        if path is not None:
+            self._add_thumb(emotion, path)
+            self._show_counts()
+            self.captured.emit(str(path))
+
+    def refresh(self) -> None:
+        self.thumbs.clear()
+        for emotion in CLASS_NAMES:
+            for path in self.store.photos(emotion):
+                self._add_thumb(emotion, path)
+        self._show_counts()
+
+    def _add_thumb(self, emotion: str, path: Path) -> None:
+        crop = cv2.imread(str(path))
+        item = QListWidgetItem(emotion)
+        if crop is not None:
+            small = cv2.resize(crop, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+            item.setIcon(QIcon(QPixmap.fromImage(bgr_to_qimage(small))))
+        item.setData(Qt.ItemDataRole.UserRole, str(path))
+        self.thumbs.addItem(item)
+
+    def _show_counts(self) -> None:
+        counts = self.store.counts()
+        self.counts_label.setText(
+            " · ".join(f"{name} {n}/{MAX_PER_EMOTION}" for name, n in counts.items() if n) or "No photos yet."
+        )
+        self.tune_button.setEnabled(sum(counts.values()) > 0 and not self._running())
+
+    def delete_selected(self) -> None:
+        for item in self.thumbs.selectedItems():
+            self.store.delete(Path(item.data(Qt.ItemDataRole.UserRole)))
+        self.refresh()
+
+    def delete_all(self) -> None:
+        self.store.delete_all()
+        self.refresh()
+        self.message.emit("Calibration photos deleted.")
+
+    # -- fine-tune ---------------------------------------------------------------------
+    def _running(self) -> bool:
+        return self.runs.is_running()
+
+    def fine_tune(self) -> None:
+        if self._running() or self.store.total() == 0:
+            return
+        self.enabled_box.setChecked(False)
+        out = model_store.new_model_dir("personal") / "model.keras"
+        worker = PersonalizeWorker(self.store.root, out, Path(self.engine.model_path), self.settings)
+        self.tune_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.use_button.setEnabled(False)
+        self.result_label.setText("Fine-tuning…")
+        self.runs.start(
+            worker,
+            {
+                worker.step: self._on_step,
+                worker.done: self._on_done,
+                worker.failed: self._on_failed,
+                worker.finished: self._on_thread_done,
+            },
+        )
+
+    def stop(self) -> None:
+        self.runs.request_stop()
+
+    def _on_step(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_done(self, card: dict) -> None:
+        self.last_model = Path(card["path"])
+        held = card.get("held_out")
+        if held:
+            text = (
+                f"On {held['n']} captured photos kept out of the fine-tune: "
+                f"{held['accuracy_before']:.0%} before, {held['accuracy_after']:.0%} after."
+            )
+        else:
+            text = "Done. (12 photos or more, 4 of an emotion, give a before/after figure.)"
+        self.result_label.setText(text)
+        self.use_button.setEnabled(True)
+        self.finished.emit(card)
+
+    def _on_failed(self, text: str) -> None:
+        self.result_label.setText(f"⚠ {text}")
+        self.message.emit(text)
+
+    def _on_thread_done(self) -> None:
+        self.stop_button.setEnabled(False)
+        self._show_counts()
+
+    def use_model(self) -> None:
+        if self.last_model is not None:
+            self.use_requested.emit(str(self.last_model))
+
+    def shutdown(self) -> None:
+        """Closing the window: the fine-tune stops after its current step; nothing waits for it here."""
+        self.runs.discard()

@@ -1,0 +1,104 @@
+"""Qt item models for the Label tab's grid of face thumbnails."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QIcon, QPixmap
+
+from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow
+from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+ITEM_SIZE = QSize(128, 142)  # a 96x96 thumbnail and up to three lines of caption
+
+
+class FaceListModel(QAbstractListModel):
+    """The faces found so far, and the photos without one; each item shows its crop and caption."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.faces: list[LabelRow] = []
+        self._icons: dict[int, QIcon] = {}
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return 0 if parent.isValid() else len(self.faces)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.faces[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.caption()
+        if role == Qt.ItemDataRole.DecorationRole:
+            icon = self._icons.get(index.row())
+            if icon is None and row.crop is not None:
+                icon = QIcon(QPixmap.fromImage(bgr_to_qimage(row.crop)))
+                self._icons[index.row()] = icon
+            return icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.status == STATUS_NO_FACE:
+                return f"{row.path}: no face found"
+            whole = " (the whole image)" if row.face_source == FACE_WHOLE_IMAGE else ""
+            return f"{row.path}, face {row.face}{whole}"
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return ITEM_SIZE  # one size for all (uniform items): room for a corrected face's two-line caption
+        return None
+
+    def add_rows(self, rows: list[LabelRow]) -> None:
+        faces = [r for r in rows if r.status in (STATUS_OK, STATUS_NO_FACE)]
+        if not faces:
+            return
+        start = len(self.faces)
+        self.beginInsertRows(QModelIndex(), start, start + len(faces) - 1)
+        self.faces.extend(faces)
+        self.endInsertRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.faces = []
+        self._icons = {}
+        self.endResetModel()
+
+    def row_of(self, row: LabelRow) -> int:
+        """The position of this very row object (``list.index`` compares ndarrays and raises)."""
+        return next(i for i, face in enumerate(self.faces) if face is row)
+
+    def row_changed(self, row: LabelRow) -> None:
+        i = self.row_of(row)
+        self.dataChanged.emit(self.index(i), self.index(i))
+
+    def replace_row(self, old: LabelRow, new: LabelRow) -> None:
+        """Put ``new`` where ``old`` was (a photo without a face, now taken whole as the face)."""
+        i = self.row_of(old)
+        self.faces[i] = new
+        self._icons.pop(i, None)
+        self.dataChanged.emit(self.index(i), self.index(i))
+
+
+class FaceFilterModel(QSortFilterProxyModel):
+    """Shows faces of one emotion (or all faces) at or above the model's confidence, or the photos
+    without a face (``emotion=STATUS_NO_FACE``)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.emotion: str | None = None
+        self.min_confidence = 0.0
+
+    def set_filter(self, emotion: str | None, min_confidence: float) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.emotion, self.min_confidence = emotion, min_confidence
+            self.endFilterChange()
+        else:
+            self.emotion, self.min_confidence = emotion, min_confidence
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802 - Qt API
+        row: LabelRow = self.sourceModel().faces[source_row]
+        if self.emotion == STATUS_NO_FACE or row.status != STATUS_OK:
+            return self.emotion == STATUS_NO_FACE and row.status == STATUS_NO_FACE
+        if self.emotion and row.emotion != self.emotion:
+            return False
+        return (row.model_confidence or 0.0) >= self.min_confidence

@@ -1,0 +1,1 @@
+"""Qt workers: one life cycle (runs, stoppable) and one worker per kind of job."""
