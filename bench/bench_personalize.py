@@ -92,8 +92,9 @@ def main() -> int:
 
     from fer_desktop.paths import default_model_path
     from training import datasets
+    from training.config import PersonalizeSettings
     from training.model import load_model
-    from training.personalize import PersonalizeSettings, accuracy, personalize_model
+    from training.personalize import accuracy, personalize_model
 
     settings = PersonalizeSettings()
     overrides = {"steps": args.steps, "learning_rate": args.lr, "layers": args.layers,

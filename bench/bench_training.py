@@ -34,9 +34,10 @@ def main() -> int:
     import keras
     import numpy as np
 
+    from training.config import TrainConfig
     from training.contract.preprocess import INPUT_SHAPE
     from training.datasets import LabeledImages
-    from training.fit import TrainConfig, build_model, make_dataset
+    from training.fit import build_model, make_dataset
 
     n = args.batch_size * args.steps
     rng = np.random.default_rng(0)

@@ -46,8 +46,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from training import datasets
+    from training.config import TrainConfig
     from training.evaluate import evaluate_arrays
-    from training.fit import PreparedData, TrainConfig, train
+    from training.fit import PreparedData, train
     from training.model import load_model
 
     started = time.monotonic()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from training.config import TrainConfig
 from training.contract.labels import NUM_CLASSES
-from training.fit import TrainConfig
 
 
 def test_efficientnetb2_takes_raw_pixels_and_outputs_probabilities(tmp_path):

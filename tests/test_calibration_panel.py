@@ -30,7 +30,7 @@ def changing_face_video(tmp_path, one_face_frame) -> Path:
 
 
 def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video):
-    from training.personalize import PersonalizeSettings
+    from training.config import PersonalizeSettings
 
     win = MainWindow(own_engine, source=str(changing_face_video))
     qtbot.addWidget(win)

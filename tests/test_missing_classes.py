@@ -44,7 +44,8 @@ def test_check_usable_names_the_missing_classes_and_refuses_only_when_asked(tmp_
 
 
 def test_prepare_data_warns_when_fine_tuning_and_refuses_from_scratch(tmp_path, tiny_model):
-    from training.fit import TrainConfig, prepare_data
+    from training.config import TrainConfig
+    from training.fit import prepare_data
 
     folder = corrections_folder(tmp_path / "c")
     with pytest.raises(DatasetError, match="no images for class\\(es\\) disgust, fear, surprise"):
@@ -73,7 +74,7 @@ def test_train_init_cli_accepts_missing_emotions_with_a_warning(tmp_path, tiny_m
 
 def test_train_worker_forwards_the_warning_and_finishes(qtbot, tmp_path, tiny_model):
     from fer_desktop.ui.workers.train_worker import TrainWorker
-    from training.fit import TrainConfig
+    from training.config import TrainConfig
 
     folder = corrections_folder(tmp_path / "c")
     config = TrainConfig(

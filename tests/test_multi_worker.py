@@ -154,7 +154,8 @@ def test_a_worker_that_stops_is_reported_by_the_others_in_words(tmp_path):
 
 def test_a_tf_config_left_in_the_shell_never_makes_the_app_wait_for_peers(tmp_path, monkeypatch):
     """Only `fer-desktop train` reads TF_CONFIG; the Train tab calls train() without a role."""
-    from training.fit import TrainConfig, train
+    from training.config import TrainConfig
+    from training.fit import train
 
     ports = _free_ports(2)
     monkeypatch.setenv("TF_CONFIG", _tf_config([f"localhost:{p}" for p in ports])["TF_CONFIG"])

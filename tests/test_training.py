@@ -226,7 +226,8 @@ def test_eval_reports_missing_model(tmp_path, kaggle_tree, capsys):
 
 
 def test_nan_loss_is_reported(tmp_path, kaggle_tree):
-    from training.fit import TrainConfig, train
+    from training.config import TrainConfig
+    from training.fit import train
 
     config = TrainConfig(
         data=str(kaggle_tree),
@@ -312,8 +313,9 @@ def test_ferplus_folders_need_a_manifest(kaggle_tree):
 
 def test_training_batches_mix_classes_even_when_data_is_sorted():
     """Loaders return images grouped by class; every batch must still mix them."""
+    from training.config import TrainConfig
     from training.datasets import LabeledImages
-    from training.fit import TrainConfig, make_dataset
+    from training.fit import make_dataset
 
     labels = np.repeat(np.arange(NUM_CLASSES), 3000)  # sorted, larger than any shuffle buffer
     images = np.zeros((len(labels), 96, 96, 3), np.uint8)
@@ -328,8 +330,9 @@ def test_training_batches_mix_classes_even_when_data_is_sorted():
 
 @pytest.mark.parametrize("erasing", [0.0, 0.5, 1.0])
 def test_random_erasing_hides_a_patch_in_the_share_asked_for(erasing):
+    from training.config import TrainConfig
     from training.datasets import LabeledImages
-    from training.fit import TrainConfig, make_dataset
+    from training.fit import make_dataset
 
     n = 64
     images = np.full((n, 96, 96, 3), 128, np.uint8)  # geometric jitter leaves a flat image flat
@@ -358,7 +361,8 @@ def test_chance_warning_fires_once_after_a_few_epochs():
 
 
 def test_holdout_from_fer2013_training_split(kaggle_tree):
-    from training.fit import TrainConfig, prepare_data
+    from training.config import TrainConfig
+    from training.fit import prepare_data
 
     config = TrainConfig(data=str(kaggle_tree), out="", force_holdout=True, val_fraction=0.25,
                          exclude_test_overlap=False)  # fmt: skip
@@ -370,8 +374,9 @@ def test_holdout_from_fer2013_training_split(kaggle_tree):
 
 def test_app_augmentation_changes_light_and_keeps_the_contract():
     """The "app" profile must vary lighting and resolution yet keep grey 0..255 images."""
+    from training.config import TrainConfig
     from training.datasets import LabeledImages
-    from training.fit import TrainConfig, make_dataset
+    from training.fit import make_dataset
 
     n = 32
     rng = np.random.default_rng(0)
@@ -410,7 +415,8 @@ def test_train_refuses_a_used_out_folder_without_overwrite(tmp_path, kaggle_tree
 
 
 def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoint(tmp_path, kaggle_tree):
-    from training.fit import StoppedWithoutModelError, TrainConfig, train
+    from training.config import TrainConfig
+    from training.fit import StoppedWithoutModelError, train
     from training.model import make_model
 
     out = tmp_path / "run"
@@ -426,9 +432,10 @@ def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoin
 
 def test_teacher_predictions_join_the_training_targets(tmp_path, kaggle_tree):
     """Distillation: targets are the blend asked for, and the card names each teacher by hash."""
+    from training.config import TrainConfig
     from training.distill import with_teachers
     from training.evaluate import predict_probs
-    from training.fit import TrainConfig, prepare_data, train
+    from training.fit import prepare_data, train
     from training.model import load_model, make_model
 
     teacher = tmp_path / "teacher.keras"

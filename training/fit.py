@@ -13,7 +13,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +22,13 @@ import numpy as np
 from training import datasets
 from training.card import hardware_description, inherited_lineage, write_card
 from training.cluster import ClusterRole
+from training.config import TrainConfig
 from training.contract.labels import CLASS_NAMES, NUM_CLASSES
 from training.contract.model_file import ModelFileError, check_model_file
 from training.contract.preprocess import preprocessing_record
 from training.datasets import DatasetError, LabeledImages
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainConfig:
-    data: str
-    out: str
-    extra_data: list[str] = field(default_factory=list)
-    epochs: int = 30
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    weight_decay: float = 1e-4
-    width: int = 24
-    init: str | None = None
-    seed: int = 1234
-    patience: int = 8
-    max_minutes: float | None = None
-    label_smoothing: float = 0.1
-    class_weight_power: float = 0.5
-    val_fraction: float = 0.15
-    exclude_test_overlap: bool = True
-    on_error: str = "raise"
-    augment: bool = True
-    random_erasing: float = 0.0  # share of training images with one random rectangle replaced by noise
-    augmentation: str = "basic"  # or "app": lighting, resolution, noise and wider framing jitter
-    labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" / "mixed" (training split only)
-    ferplus_weight: float = 0.5  # with labels="mixed": FER+ votes' share of each target
-    ferplus: str | None = None  # fer2013new.csv
-    manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
-    force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
-    arch: str = "vgg"  # a new model's architecture, one of training.architectures.ARCHITECTURES
-    backbone_weights: str | None = None  # local weights file for the efficientnetb2 body
-    teachers: list[str] = field(default_factory=list)  # models whose mean prediction joins the targets
-    teacher_weight: float = 0.5  # the teachers' share of each training target
 
 
 @dataclass

@@ -25,32 +25,16 @@ import contextlib
 import io
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from training.config import PersonalizeSettings
 from training.contract.labels import CLASS_NAMES, NUM_CLASSES
 from training.contract.preprocess import preprocessing_record
 
 LAYER_CHOICES = ("all", "bn_head")
-
-
-@dataclass
-class PersonalizeSettings:
-    steps: int = 30
-    learning_rate: float = 1e-4
-    layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
-    freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
-    distill_weight: float = 1.0  # weight of the term that keeps the base's outputs on augmented copies
-    distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
-    label_smoothing: float = 0.1
-    mix: float = 0.5  # share of the fine-tuned weights in the result, the rest the base's (WiSE-FT style)
-    batch_size: int = 32  # photos and mirrors per step (all of them when fewer: full batch)
-    seed: int = 1234
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

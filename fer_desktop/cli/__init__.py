@@ -481,9 +481,10 @@ def run_merge_labels(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     from fer_desktop.paths import user_models_dir
     from training.cluster import ClusterConfigError, WorkerLostError, cluster_role
+    from training.config import TrainConfig
     from training.contract.model_file import ModelFileError, check_model_file
     from training.datasets import DatasetError
-    from training.fit import TrainConfig, train
+    from training.fit import train
 
     try:
         role = cluster_role()
@@ -648,7 +649,7 @@ def run_personalize(args: argparse.Namespace) -> int:
         if done == total:
             steps[0].finish(done)
 
-    from training.personalize import PersonalizeSettings
+    from training.config import PersonalizeSettings
 
     try:
         card = personalize_folder(

@@ -165,7 +165,8 @@ def personalize_folder(
             detector.close()
     log(photos.summary())
     from fer_desktop.models.classifier import load_checked_model
-    from training.personalize import PersonalizeSettings, personalize_and_save
+    from training.config import PersonalizeSettings
+    from training.personalize import personalize_and_save
 
     model = load_checked_model(base)
     card = personalize_and_save(

@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 from scripts.gpu.mosaic import write_mosaic
+from training.config import TrainConfig
 from training.contract.preprocess import to_model_input
-from training.fit import TrainConfig, prepare_data
+from training.fit import prepare_data
 
 
 def grey48(paths: list[str]) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Write the model card of a model trained by ``train_jax.py`` on the GPU machine.
 
 ``fer-desktop train`` writes its card itself; a model trained elsewhere gets the same card
-here, on the machine with the data: the recipe (in ``training.fit.TrainConfig``'s keys, so
+here, on the machine with the data: the recipe (in ``training.config.TrainConfig``'s keys, so
 every card reads alike, plus the exact command), the training set's fingerprint, the
 figures on FER2013 (PublicTest, PrivateTest, PrivateTest with TTA) and the TFLite copy.  The
 run's own facts (epochs, steps, wall time, the device) come from its log.  Reports on faces
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from training.card import hardware_description, write_card
+from training.config import TrainConfig
 from training.contract.labels import CLASS_NAMES
 from training.contract.preprocess import preprocessing_record
-from training.fit import TrainConfig, class_weights, data_record, evaluate_model, prepare_data
+from training.fit import class_weights, data_record, evaluate_model, prepare_data
 
 DATA = Path("../shared/data")  # beside the repository, as every command of the README runs from its root
 FINAL = re.compile(

@@ -39,8 +39,8 @@ from fer_desktop.ui.workers.model_loader import ModelLoadWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
 from fer_desktop.ui.workers.train_worker import TrainWorker
 from training.architectures import ARCHITECTURES
+from training.config import TrainConfig
 from training.contract.wording import count
-from training.fit import TrainConfig
 
 TINY_CLASS = 20  # fewer images than this in a class earns a warning
 OWN_SPLIT_UNKNOWN = "The dataset's own split"

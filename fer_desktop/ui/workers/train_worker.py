@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from fer_desktop.ui.workers.stoppable import StoppableWorker
-from training.fit import TrainConfig
+from training.config import TrainConfig
 
 
 class TrainSignals(QObject):

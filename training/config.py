@@ -1,0 +1,61 @@
+"""The settings of a training run and of a personal fine-tune, and their defaults.
+
+The one place these defaults are stated: ``fer-desktop train`` and ``personalize`` build
+their options from these fields, the Train tab its controls, so none can disagree.
+Stdlib only, so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    extra_data: list[str] = field(default_factory=list)
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    width: int = 24
+    init: str | None = None
+    seed: int = 1234
+    patience: int = 8
+    max_minutes: float | None = None
+    label_smoothing: float = 0.1
+    class_weight_power: float = 0.5
+    val_fraction: float = 0.15
+    exclude_test_overlap: bool = True
+    on_error: str = "raise"
+    augment: bool = True
+    random_erasing: float = 0.0  # share of training images with one random rectangle replaced by noise
+    augmentation: str = "basic"  # or "app": lighting, resolution, noise and wider framing jitter
+    labels: str = "fer2013"  # or "ferplus-majority" / "ferplus-soft" / "mixed" (training split only)
+    ferplus_weight: float = 0.5  # with labels="mixed": FER+ votes' share of each target
+    ferplus: str | None = None  # fer2013new.csv
+    manifest: str | None = None  # path -> fer_row table for the Kaggle folder layout
+    force_holdout: bool = False  # validate on val_fraction of each class even if the data has its own split
+    arch: str = "vgg"  # a new model's architecture, one of training.architectures.ARCHITECTURES
+    backbone_weights: str | None = None  # local weights file for the efficientnetb2 body
+    teachers: list[str] = field(default_factory=list)  # models whose mean prediction joins the targets
+    teacher_weight: float = 0.5  # the teachers' share of each training target
+
+
+@dataclass
+class PersonalizeSettings:
+    steps: int = 30
+    learning_rate: float = 1e-4
+    layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
+    freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
+    distill_weight: float = 1.0  # weight of the term that keeps the base's outputs on augmented copies
+    distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
+    label_smoothing: float = 0.1
+    mix: float = 0.5  # share of the fine-tuned weights in the result, the rest the base's (WiSE-FT style)
+    batch_size: int = 32  # photos and mirrors per step (all of them when fewer: full batch)
+    seed: int = 1234
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
