@@ -35,13 +35,26 @@ def test_only_the_ui_package_imports_qt():
 
 
 def test_cli_help_does_not_import_heavy_modules():
+    """`fer-desktop --help` and every `fer-desktop COMMAND --help` answer at once: building the
+    parser and each command's parser imports no TensorFlow, Keras, Qt or MediaPipe."""
     import subprocess
     import sys
 
-    code = (
-        "import sys; from fer_desktop.cli import build_parser; build_parser();"
-        "print(sorted(m for m in ('tensorflow', 'mediapipe', 'PySide6', 'keras') if m in sys.modules))"
-    )
+    code = """
+import contextlib, io, sys
+from fer_desktop.cli import COMMANDS, build_parser
+
+commands = [[], *([name] for name in COMMANDS)]
+exits = []
+for argv in commands:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            build_parser().parse_args([*argv, "--help"])
+    except SystemExit as exc:
+        exits.append(exc.code)
+assert exits == [0] * len(commands), exits
+print(sorted(m for m in ("tensorflow", "mediapipe", "PySide6", "keras") if m in sys.modules))
+"""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 

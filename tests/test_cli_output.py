@@ -194,3 +194,58 @@ def test_images_label_would_skip_do_not_count_as_a_folders_photos(tmp_path, caps
     args = ["label", str(tmp_path), "--out", str(tmp_path / "out.csv"), "--crops-to", str(tmp_path / "crops")]
     assert main(args) == 2
     assert "no images in" in capsys.readouterr().err
+
+
+def test_train_and_personalize_defaults_are_the_configs():
+    """The CLI states no training default of its own: each comes from TrainConfig / PersonalizeSettings."""
+    from fer_desktop.cli import build_parser
+    from training.config import PersonalizeSettings, TrainConfig
+
+    train = vars(build_parser().parse_args(["train", "--data", "d"]))
+    option_of = {"learning_rate": "lr"}
+    for name in ("epochs", "batch_size", "learning_rate", "weight_decay", "width", "seed", "patience",
+                 "max_minutes", "random_erasing", "augmentation", "labels", "ferplus_weight", "arch",
+                 "teacher_weight"):  # fmt: skip
+        assert train[option_of.get(name, name)] == getattr(TrainConfig, name), name
+    assert train["extra_data"] == [] and train["teacher"] == []
+    personal = build_parser().parse_args(["personalize", "d", "--out", "m.keras"])
+    assert (personal.steps, personal.lr) == (PersonalizeSettings.steps, PersonalizeSettings.learning_rate)
+
+
+def test_config_default_reads_plain_and_factory_defaults():
+    from fer_desktop.cli.options import config_default
+    from training.config import TrainConfig
+
+    assert config_default(TrainConfig, "epochs") == TrainConfig.epochs
+    assert config_default(TrainConfig, "teachers") == []
+    assert config_default(TrainConfig, "teachers") is not config_default(TrainConfig, "teachers")
+    with pytest.raises(ValueError):
+        config_default(TrainConfig, "data")
+    with pytest.raises(KeyError):
+        config_default(TrainConfig, "no_such_field")
+
+
+@pytest.mark.parametrize("open_now", [True, False])
+def test_a_finishing_bar_closes_when_done_reaches_the_total(monkeypatch, open_now):
+    import fer_desktop.progress
+    from fer_desktop.cli.options import bar_to_total
+
+    opened, closed = [], []
+
+    class Spy(Progress):
+        def __init__(self, total: int, unit: str = "frame"):
+            opened.append(total)
+            super().__init__(total, unit, stream=io.StringIO())
+
+        def finish(self, done: int) -> None:
+            closed.append(done)
+            super().finish(done)
+
+    monkeypatch.setattr(fer_desktop.progress, "Progress", Spy)
+    update = bar_to_total("step", open_now=open_now)
+    assert opened == ([0] if open_now else [])
+    update(1, 3)
+    update(2, 3)
+    assert len(opened) == 1 and closed == []
+    update(3, 3)
+    assert closed == [3]

@@ -1,0 +1,69 @@
+"""``fer-desktop personalize``: fine-tune a model to one person's face from DIR/<emotion>/ photos.
+
+The fine-tune's defaults are read from ``PersonalizeSettings``, as the calibration panel's are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from fer_desktop.cli.options import add_margin, add_no_detect, bar_to_total, config_default, fail
+from training.config import PersonalizeSettings
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    personal = subparsers.add_parser(
+        "personalize", help="fine-tune a model to one person's face from DIR/<emotion>/ photos"
+    )
+    personal.add_argument("path", metavar="DIR", help="DIR/<emotion>/… photos of one person (any emotions)")
+    personal.add_argument("--out", required=True, metavar="MODEL.keras", help="personalised model to write")
+    personal.add_argument("--base", help="model to start from (default: the active model)")
+    add_no_detect(personal)
+    steps = config_default(PersonalizeSettings, "steps")
+    personal.add_argument("--steps", type=int, default=steps, help=f"fine-tuning steps (default {steps})")
+    lr = config_default(PersonalizeSettings, "learning_rate")
+    personal.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {_short(lr)})")
+    add_margin(personal)
+    return personal
+
+
+def _short(value: float) -> str:
+    """A small rate as it is written by hand: 1e-4, not 0.0001."""
+    return f"{value:.0e}".replace("e-0", "e-")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fer_desktop.models.catalogue import active_model_path
+    from fer_desktop.models.classifier import ModelLoadError
+    from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
+
+    started = time.monotonic()
+    on_photo = bar_to_total("photo")
+    on_step = bar_to_total("step", open_now=False)  # opens with the first step, below the photos' bar
+    try:
+        card = personalize_folder(
+            args.path,
+            args.out,
+            args.base or active_model_path(),
+            detect=not args.no_detect,
+            margin=args.margin,
+            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
+            on_photo=on_photo,
+            on_step=lambda done, total, _loss: on_step(done, total),
+            log=lambda msg: print(msg, file=sys.stderr),
+        )
+    except (PersonalizeError, ModelLoadError, FloatingPointError, RuntimeError) as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc}")
+    held = card.get("held_out")
+    if held:
+        print(
+            f"held-out photos ({held['n']}): accuracy {held['accuracy_before']:.1%} before, "
+            f"{held['accuracy_after']:.1%} after",
+            file=sys.stderr,
+        )
+    print(f"personalised model written to {args.out} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
