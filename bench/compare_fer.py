@@ -1,7 +1,7 @@
 """FER Desktop against the `fer` PyPI package, on the same inputs, in one run.
 
     bench/setup_fer_env.sh                       # once: fer in its own environment
-    .venv/bin/python bench/compare_fer.py        # writes docs/benchmarks.md
+    .venv/bin/python -m bench.compare_fer        # writes docs/benchmarks.md
 
 Measures: accuracy on FER2013 PublicTest and PrivateTest (the same images for
 both tools; single crop, plus FER Desktop's mirror TTA, fer has none); a
@@ -25,10 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.make_inputs import write_face_photos, write_face_video
 
-from bench.make_inputs import write_face_photos, write_face_video  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FER_PYTHON = ROOT / "bench" / ".venv-fer" / "bin" / "python"
 FER_SIDE = ROOT / "bench" / "fer_side.py"
