@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The ceiling for the app folder (README, "Packaged app", has the measured size).
+# The ceiling for the app folder (docs/packaging.md has the measured size).
 MAX_BUNDLE_MB = 1200
 
 
