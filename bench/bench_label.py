@@ -1,6 +1,6 @@
 """Photos/s of ``fer-desktop label`` on 640x480 JPEGs with one face each, for ``--jobs 1`` and ``2``.
 
-    .venv/bin/python bench/bench_label.py [--photos 300] [--runs 3] [--jobs 1 2]
+    .venv/bin/python -m bench.bench_label [--photos 300] [--runs 3] [--jobs 1 2]
 
 Each run labels the folder into a new CSV (no reuse of earlier results); runs of
 the ``--jobs`` values alternate, so a change in the machine's load touches them
@@ -20,8 +20,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.make_inputs import write_face_photos
 

@@ -1,6 +1,6 @@
 """One table that judges a model on everything at once, or several models side by side.
 
-    .venv/bin/python bench/bench_models.py [--model A.keras --model B.keras] [--markdown OUT.md]
+    .venv/bin/python -m bench.bench_models [--model A.keras --model B.keras] [--markdown OUT.md]
 
 Rows: FER2013 PublicTest and PrivateTest accuracy (single crop, FER2013's
 labels); sfew_dev (in-the-wild film stills, evaluation only) classified as the
@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 

@@ -1,6 +1,6 @@
 """How much personal calibration helps, and what it costs elsewhere.
 
-    .venv/bin/python bench/bench_personalize.py [--k 1 3 5] [--films N] [--min-frames 15]
+    .venv/bin/python -m bench.bench_personalize [--k 1 3 5] [--films N] [--min-frames 15]
 
 Simulates users with ``../shared/data/sfew_dev`` grouped by film (a film's
 frames are its "person": same actors, light and camera): personalise the base
@@ -24,10 +24,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # <film>_<frame number>_<face number>.png; a few films use "-" before the frame number.
 FILM_NAME = re.compile(r"^(?P<film>.+?)[_-]\d{6,}_+\d+\.\w+$")

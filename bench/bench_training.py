@@ -1,6 +1,6 @@
 """Training throughput (images/s) of the default recipe on this machine.
 
-    .venv/bin/python bench/bench_training.py [--width 24] [--batch-size 128] [--steps 30]
+    .venv/bin/python -m bench.bench_training [--width 24] [--batch-size 128] [--steps 30]
         [--arch efficientnetb2]
 
 Runs the real training input pipeline (augmentation included) and the real
@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> int:

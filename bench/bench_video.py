@@ -2,7 +2,7 @@
 
 The figure is the whole process, start-up included, as a user runs it:
 
-    .venv/bin/python bench/bench_video.py [--runs 5] [--annotated]
+    .venv/bin/python -m bench.bench_video [--runs 5] [--annotated]
 
 ``--annotated`` also writes the annotated video (``video --annotated out.mp4``), to measure
 what drawing and encoding every frame costs. The command runs ``python -m fer_desktop`` from
@@ -22,8 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.make_inputs import write_face_video
 

@@ -1,7 +1,7 @@
 """FER Desktop against the `fer` PyPI package, on the same inputs, in one run.
 
     bench/setup_fer_env.sh                       # once: fer in its own environment
-    .venv/bin/python bench/compare_fer.py        # writes docs/benchmarks.md
+    .venv/bin/python -m bench.compare_fer        # writes docs/speed-vs-fer.md
 
 Measures: accuracy on FER2013 PublicTest and PrivateTest (the same images for
 both tools; single crop, plus FER Desktop's mirror TTA, fer has none); a
@@ -25,10 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.make_inputs import write_face_photos, write_face_video
 
-from bench.make_inputs import write_face_photos, write_face_video  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FER_PYTHON = ROOT / "bench" / ".venv-fer" / "bin" / "python"
 FER_SIDE = ROOT / "bench" / "fer_side.py"
@@ -172,7 +171,7 @@ def write_report(dest: Path, acc: dict, vid: dict, photos: dict, args, use_fer: 
     lines = [
         "# FER Desktop vs the `fer` package",
         "",
-        f"Produced by `{' '.join(['.venv/bin/python', 'bench/compare_fer.py', *sys.argv[1:]])}` "
+        f"Produced by `{' '.join(['.venv/bin/python', '-m', 'bench.compare_fer', *sys.argv[1:]])}` "
         f"on {time.strftime('%Y-%m-%d')}; machine: {machine()}.",
         "`fer` 25.10.3 runs in its own environment (`bench/setup_fer_env.sh`) with its defaults: OpenCV "
         "Haar cascade + mini-Xception (quantised TFLite). FER Desktop: MediaPipe BlazeFace + the shipped "
@@ -246,7 +245,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="evaluate on this many images per split")
     parser.add_argument("--quick", action="store_true", help="tiny inputs: a smoke run, not a measurement")
     parser.add_argument("--skip-fer", action="store_true", help="measure FER Desktop only")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "speed-vs-fer.md"))
     args = parser.parse_args()
     if args.quick:
         args.runs, args.seconds, args.photos, args.limit = 1, 1.0, 4, args.limit or 50

@@ -1,6 +1,6 @@
 """Accuracy of an architecture after a short training run on a subset of FER2013.
 
-    .venv/bin/python bench/short_run.py --arch efficientnetb2 --train-images 3000 --epochs 2
+    .venv/bin/python -m bench.short_run --arch efficientnetb2 --train-images 3000 --epochs 2
 
 A full epoch of the seed's EfficientNetB2 takes most of an hour on a 2-core CPU, so
 its cost and its early accuracy are measured on a random subset of
@@ -12,12 +12,10 @@ routine of ``fer-desktop train``, with the same augmentation and schedule.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def random_subset(data, n: int, seed: int):

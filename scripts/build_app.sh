@@ -7,4 +7,4 @@ scripts/setup_env.sh build
 start=$(date +%s)
 .venv/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec
 echo "build took $(( $(date +%s) - start )) s; size $(du -sh dist/fer-desktop | cut -f1)"
-.venv/bin/python scripts/smoke_test_bundle.py dist/fer-desktop/fer-desktop
+.venv/bin/python -m scripts.smoke_test_bundle dist/fer-desktop/fer-desktop

@@ -1,12 +1,12 @@
 """Screenshots of the running app for docs/, taken on a real X server (Xvfb), or offscreen.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py live \
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m scripts.screenshots live \
         docs/screenshot-live.png
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py train \
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m scripts.screenshots train \
         docs/screenshot-train.png --data ../shared/data/fer2013
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py calibrate \
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m scripts.screenshots calibrate \
         docs/screenshot-calibrate.png
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py label \
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m scripts.screenshots label \
         docs/screenshot-label.png
 
 ``live`` plays a video of a real face (scikit-image's astronaut); ``train``
@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.make_inputs import write_face_photos, write_face_video
 

@@ -1,6 +1,6 @@
 """Smoke test of the PyInstaller build: run the packaged executable as a user would.
 
-    .venv/bin/python scripts/smoke_test_bundle.py [dist/fer-desktop/fer-desktop]
+    .venv/bin/python -m scripts.smoke_test_bundle [dist/fer-desktop/fer-desktop]
 
 Checks: ``--version``; ``video`` on a small real-face video, with the CSV's
 header and rows; ``train``, a one-epoch fine-tune of the bundled model on a tiny
@@ -18,8 +18,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.make_inputs import write_face_crops, write_face_video
 from training.contract.labels import CLASS_NAMES

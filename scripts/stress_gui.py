@@ -219,7 +219,6 @@ class Stress:
 
 def run_child(seconds: float, interval: float, report: Path, malloc_trim: bool) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, str(ROOT))
     import gc
 
     from PySide6.QtCore import QTimer
@@ -299,7 +298,6 @@ def run_parent(seconds: float, interval: float, malloc_trim: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         command = [sys.executable, __file__, "--child", "--seconds", str(seconds),
                    "--interval", str(interval), "--report", str(report)]  # fmt: skip
         if malloc_trim:

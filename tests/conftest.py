@@ -1,4 +1,9 @@
-"""Shared fixtures: real face images, videos written by the tests, the shipped model."""
+"""Shared fixtures (real face images, videos written by the tests, the shipped model) and the test lanes.
+
+Lanes: every test that uses ``qtbot`` is marked ``gui``, tests/test_bundle.py ``bundle``, and the tests in
+``SLOW`` (about 4 s or more each on a 2-core machine) ``slow``; ``scripts/run_tests.sh --quick`` runs
+``-m "not slow and not bundle"``, the plain command runs them all.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,70 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2
 import numpy as np
 import pytest
+
+# file name -> test functions (parametrised ones by their name) that take seconds: trainings,
+# subprocesses that start TensorFlow or MediaPipe, the benchmarks and the GUI stress run.
+SLOW: dict[str, set[str]] = {
+    "test_architectures.py": {"test_efficientnetb2_takes_raw_pixels_and_outputs_probabilities"},
+    "test_bench.py": {
+        "test_fer_comparison_runs_on_tiny_inputs",
+        "test_training_benchmark_runs",
+        "test_label_benchmark_runs",
+        "test_video_benchmark_runs",
+        "test_video_benchmark_runs_with_the_annotated_video",
+    },
+    "test_calibration_panel.py": {"test_capture_delete_fine_tune_and_use"},
+    "test_cli_output.py": {
+        "test_a_command_that_loads_tensorflow_prints_none_of_its_start_up_lines",
+        "test_video_is_quiet_unless_verbose",
+    },
+    "test_eval_bias.py": {"test_model_bench_prints_one_column_per_model"},
+    "test_live_tab.py": {"test_gui_entry_point_runs_and_exits_cleanly"},
+    "test_missing_classes.py": {
+        "test_train_worker_forwards_the_warning_and_finishes",
+        "test_train_init_cli_accepts_missing_emotions_with_a_warning",
+    },
+    "test_multi_worker.py": {"*"},
+    "test_personalize.py": {
+        "test_missing_emotions_unreadable_files_card_and_tflite_copy",
+        "test_one_emotion_corrects_the_face_and_forgetting_stays_bounded",
+        "test_one_emotion_of_face_crops_with_no_detect",
+    },
+    "test_stress_gui.py": {"*"},
+    "test_tflite_runtime.py": {"test_the_live_pipeline_starts_without_tensorflow"},
+    "test_train_tab.py": {
+        "test_stop_mid_epoch_keeps_the_best_checkpoint",
+        "test_two_epochs_plot_save_and_use",
+    },
+    "test_training.py": {
+        "test_train_then_eval_cli_writes_the_json_contract",
+        "test_teacher_predictions_join_the_training_targets",
+        "test_training_batches_mix_classes_even_when_data_is_sorted",
+        "test_nan_loss_is_reported",
+        "test_a_few_steps_lower_the_loss_and_round_trip",
+    },
+}
+BUNDLE_FILES = {"test_bundle.py"}
+
+
+def lane_marks(file_name: str, test_name: str, fixtures: list[str]) -> list[str]:
+    """The lane markers of one test: by its file, its name and whether it drives Qt widgets."""
+    marks = []
+    slow = SLOW.get(file_name, set())
+    if "*" in slow or test_name in slow:
+        marks.append("slow")
+    if file_name in BUNDLE_FILES:
+        marks.append("bundle")
+    if "qtbot" in fixtures:
+        marks.append("gui")
+    return marks
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = getattr(item, "originalname", item.name)
+        for mark in lane_marks(item.path.name, name, list(getattr(item, "fixturenames", ()))):
+            item.add_marker(mark)
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(script: str, *args: str) -> str:
+    """Run ``bench/<script>`` as a user does: as a module of the ``bench`` package, from the root."""
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
+        [sys.executable, "-m", f"bench.{script.removesuffix('.py')}", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -111,6 +111,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Hardware: {inline(card.get('hardware'))}",
         "",
     ]
+    if card.get("licence"):  # the weights' terms, from the data they were trained on
+        lines[-1:] = [f"- Licence: {card['licence']}", ""]
     for step in card.get("lineage", []):
         lines.append(f"- Earlier step: {step}")
     if card.get("lineage"):
