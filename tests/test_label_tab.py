@@ -112,7 +112,7 @@ def test_cancel_stops_labelling(qtbot, engine, folder, tmp_path):
 
 
 def test_counts_are_redrawn_at_a_bounded_rate_while_photos_arrive(qtbot, label_window, monkeypatch):
-    from fer_desktop.labelling import LabelRow
+    from fer_desktop.labelling.rows import LabelRow
     from fer_desktop.ui.label import label_tab as module
 
     tab = label_window.label_tab
