@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fer_desktop.cli import main
-from fer_desktop.labelling import find_faces
+from fer_desktop.labelling.labeller import find_faces
 from fer_desktop.pipeline.faces import FaceDetector
 
 

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from fer_desktop.labelling import STATUS_NO_FACE, STATUS_OK, LabelRow
 from fer_desktop.labelling.corrections import CorrectionStore, store_file
+from fer_desktop.labelling.rows import STATUS_NO_FACE, STATUS_OK, LabelRow
 from fer_desktop.pipeline.faces import Box
 from training.contract import atomic
 from training.contract.labels import CLASS_NAMES
@@ -120,7 +120,8 @@ def test_the_warning_says_how_many_and_whether_they_are_kept(tmp_path, monkeypat
 
 
 def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
-    from fer_desktop.labelling import LABEL_COLUMNS, write_csv
+    from fer_desktop.labelling.export import write_csv
+    from fer_desktop.labelling.rows import LABEL_COLUMNS
 
     probs = np.array([0.05, 0.0, 0.04, 0.81, 0.06, 0.02, 0.02])
     row = LabelRow("a.jpg", STATUS_OK, 0, Box(1, 2, 3, 4), probs, "model", face_source="detector")
@@ -146,7 +147,8 @@ def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
 def test_photos_taken_whole_are_remembered_and_labelled_whole_again(tmp_path, engine):
     from skimage import data
 
-    from fer_desktop.labelling import FACE_WHOLE_IMAGE, PhotoLabeller
+    from fer_desktop.labelling.labeller import PhotoLabeller
+    from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE
     from fer_desktop.pipeline.faces import FaceDetector
 
     store = CorrectionStore(tmp_path / "photos")

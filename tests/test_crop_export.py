@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.labelling import STATUS_OK, LabelRow, crop_file_name, export_crops
+from fer_desktop.labelling.export import crop_file_name, export_crops
+from fer_desktop.labelling.rows import STATUS_OK, LabelRow
 from fer_desktop.pipeline.faces import Box
 from training.contract.labels import CLASS_NAMES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_desktop.labelling import STATUS_OK, LabelRow
+from fer_desktop.labelling.rows import STATUS_OK, LabelRow
 from fer_desktop.pipeline.faces import Box
 from fer_desktop.ui.models.face_grid_model import FaceListModel
 

@@ -112,7 +112,7 @@ def test_cancel_stops_labelling(qtbot, engine, folder, tmp_path):
 
 
 def test_counts_are_redrawn_at_a_bounded_rate_while_photos_arrive(qtbot, label_window, monkeypatch):
-    from fer_desktop.labelling import LabelRow
+    from fer_desktop.labelling.rows import LabelRow, LabelSummary
     from fer_desktop.ui.label import label_tab as module
 
     tab = label_window.label_tab
@@ -123,6 +123,44 @@ def test_counts_are_redrawn_at_a_bounded_rate_while_photos_arrive(qtbot, label_w
     for row in rows:  # as a large folder's photos arrive, one by one
         tab._on_rows([row])
     assert len(recounts) <= 2  # each recount counts every face so far: not once per photo
-    summary = module.labelling.LabelSummary()
+    summary = LabelSummary()
     tab._on_done(rows, summary)
     assert recounts[-1] == 300 and tab.emotion_filter.itemText(8) == "no face (300)"
+
+
+class _NoModel:
+    """An engine whose classifier cannot be leased: the jobs' failure paths."""
+
+    def lease_classifier(self):
+        raise ValueError("no classifier")
+
+
+class _Detector:
+    closed = False
+
+    def close(self) -> None:
+        _Detector.closed = True
+
+
+def _messages(worker) -> list[str]:
+    said: list[str] = []
+    worker.errored.connect(said.append)
+    worker.returned.connect(lambda value: said.append(f"returned {value!r}"))
+    worker.run()  # the job itself, on this thread
+    return said
+
+
+def test_label_jobs_say_what_failed_in_their_own_words(monkeypatch, tmp_path):
+    from fer_desktop.pipeline import faces
+    from fer_desktop.ui.workers.label_worker import LabelWorker, WholeImageWorker
+
+    def no_detector():
+        raise RuntimeError("MediaPipe is missing")
+
+    monkeypatch.setattr(faces, "FaceDetector", no_detector)
+    assert _messages(LabelWorker(_NoModel(), tmp_path)) == ["Cannot start labelling: MediaPipe is missing"]
+    monkeypatch.setattr(faces, "FaceDetector", _Detector)
+    assert _messages(LabelWorker(_NoModel(), tmp_path)) == [f"Labelling {tmp_path} failed: no classifier"]
+    assert _Detector.closed  # the run's own detector is closed whatever happens
+    whole = WholeImageWorker(_NoModel(), tmp_path, ["a.jpg"])
+    assert _messages(whole) == ["Classifying the whole image failed: no classifier"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 
-from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE
+from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE
 from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.main_window import MainWindow
 from fer_desktop.ui.models.face_grid_model import ROW_ROLE

@@ -11,7 +11,8 @@ import pytest
 from filelock import FileLock
 
 from fer_desktop.cli import main
-from fer_desktop.labelling import Shard, lock_path, state_path
+from fer_desktop.labelling.reuse import lock_path, state_path
+from fer_desktop.labelling.walk import Shard
 from tests.test_label_cli import _jpeg_bytes, photo_folder  # noqa: F401 (a fixture)
 
 
@@ -117,7 +118,7 @@ def _part(path: Path, header: str, *rows: str) -> Path:
 
 
 def test_merge_refuses_mismatched_parts_and_leaves_the_output_alone(tmp_path, capsys):
-    from fer_desktop.labelling import LABEL_COLUMNS, LabelRow
+    from fer_desktop.labelling.rows import LABEL_COLUMNS, LabelRow
 
     header = ",".join(LABEL_COLUMNS)
 

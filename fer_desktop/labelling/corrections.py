@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from fer_desktop.labelling import STATUS_OK, LabelRow
+from fer_desktop.labelling.rows import STATUS_OK, LabelRow
 from fer_desktop.paths import user_data_dir
 from training.contract import atomic
 from training.contract.labels import CLASS_NAMES

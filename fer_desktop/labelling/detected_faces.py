@@ -3,7 +3,7 @@
 ``fer-desktop eval --detect`` scores what a user gets from a photo (decoding,
 face detection, crop framing, classification), not only the classifier on
 crops someone else framed.  Photos are decoded by :mod:`training.contract.photos`
-and faces found and cropped by :func:`fer_desktop.labelling.find_faces`, the
+and faces found and cropped by :func:`fer_desktop.labelling.labeller.find_faces`, the
 same code as ``label``; the largest face of each photo is the one scored.  A
 photo without a face is kept as a count per true class: evaluation scores it
 as wrong.
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fer_desktop.labelling import decoded_photos, find_faces
+from fer_desktop.labelling.decoding import decoded_photos
+from fer_desktop.labelling.labeller import find_faces
 from fer_desktop.pipeline.faces import FaceDetector
 from training.contract.labels import NUM_CLASSES
 from training.contract.photos import PhotoError

@@ -14,7 +14,8 @@ import csv
 import json
 from pathlib import Path, PurePath
 
-from fer_desktop.labelling import LABEL_COLUMNS, output_lock, state_path
+from fer_desktop.labelling.reuse import output_lock, state_path
+from fer_desktop.labelling.rows import LABEL_COLUMNS
 from training.contract import atomic
 
 

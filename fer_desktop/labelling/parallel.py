@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from multiprocessing import util as mp_util
 from pathlib import Path
 
-from fer_desktop.labelling import LabelRow, PhotoLabeller, in_order, open_labeller
-from training.contract.photos import PhotoError, read_photo
+from fer_desktop.labelling.decoding import in_order
+from fer_desktop.labelling.labeller import PhotoLabeller, open_labeller
+from fer_desktop.labelling.rows import LabelRow
 
 # One TensorFlow thread per process: the processes are the parallelism (only used for a model
 # without a TFLite copy).
@@ -58,11 +59,7 @@ def _start_worker(spec: LabellerSpec) -> None:
 def _label_one(root: str, rel: str) -> list[LabelRow]:
     if _labeller is None:
         raise LabellerStartError(_start_error or "the labelling process did not start")
-    try:
-        decoded = read_photo(Path(root) / rel)
-    except PhotoError as exc:
-        decoded = exc
-    return _labeller.label_decoded(rel, decoded)
+    return _labeller.label_path(Path(root), rel)
 
 
 class ProcessLabeller:

@@ -1,11 +1,14 @@
-"""The Label tab: label a folder, review faces, correct labels, export."""
+"""The Label tab: label a folder, review faces, correct labels, export.
+
+The tab draws a :class:`~fer_desktop.labelling.session.LabelSession` and forwards what the
+user does to it; the session holds the run's rows and the rules for changing them.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-import cv2
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -22,49 +25,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fer_desktop import labelling
-from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow, LabelSummary
-from fer_desktop.labelling.corrections import CorrectionStore
+from fer_desktop.labelling.rows import STATUS_OK, LabelRow, LabelSummary
+from fer_desktop.labelling.session import FILTERS, LabelSession, Replacement, detail_title, filter_texts
 from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, export_dialog, run_export_dialog
 from fer_desktop.ui.models.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
 from fer_desktop.ui.widgets.frame_view import FrameView
 from fer_desktop.ui.widgets.probability_panel import ProbabilityPanel
-from fer_desktop.ui.workers.label_worker import LabelWorker, WholeImageWorker
+from fer_desktop.ui.workers.label_worker import LabelProgress, LabelWorker, WholeImageWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
-from fer_desktop.write_errors import describe_write_error
 from training.contract.labels import CLASS_NAMES
-from training.contract.photos import PhotoError, read_photo
+from training.contract.photos import PhotoError
 from training.contract.wording import count
 
 # While photos arrive, the filter's counts are redrawn at most this often: each redraw counts
 # every face so far, so redrawing per photo would cost the GUI thread O(n²) over a large folder.
 COUNTS_REDRAW_S = 0.25
 
-FILTERS = [
-    None,
-    *CLASS_NAMES,
-    STATUS_NO_FACE,
-]  # the emotion filter's entries: all faces, each emotion, no face
+
+def _session_attribute(name: str) -> property:
+    """The session's ``name``, read and written through the tab (scripts and tests use the tab's)."""
+    return property(
+        lambda self: getattr(self.session, name), lambda self, value: setattr(self.session, name, value)
+    )
 
 
 class LabelTab(QWidget):
     finished = Signal(object)  # LabelSummary, when a run ends (completed or cancelled)
     message = Signal(str)
 
+    rows = _session_attribute("rows")
+    summary = _session_attribute("summary")
+    folder = _session_attribute("folder")
+    labelled_with = _session_attribute("labelled_with")
+    corrections = _session_attribute("corrections")
+
     def __init__(self, engine: AnalyzerEngine, parent=None):
         super().__init__(parent)
         self.engine = engine
+        self.session = LabelSession()
         self.runs = WorkerSlot()
         self.whole_runs = WorkerSlot()  # photos taken whole as the face
-        self.folder: Path | None = None
-        self.labelled_with: Path | None = None  # the model of the current folder's run
-        self.labelling = False  # a run's rows are still to come
-        self.whole_pending = False  # photos being classified whole
-        self.rows: list[LabelRow] = []
         self._counts_drawn = 0.0  # when the filter's counts were last redrawn (time.monotonic)
-        self.summary: LabelSummary | None = None
-        self.corrections: CorrectionStore | None = None
         self._build()
 
     def _build(self) -> None:
@@ -87,17 +89,11 @@ class LabelTab(QWidget):
         self.export_csv_button = QPushButton("Export CSV…")
         self.export_json_button = QPushButton("Export JSON…")
         self.export_crops_button = QPushButton("Export crops…")
-        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
-            b.setEnabled(False)
+        self._enable_exports(False)
 
         top = QHBoxLayout()
-        for w in (
-            self.folder_button,
-            self.folder_label,
-            self.progress,
-            self.cancel_button,
-            self.relabel_button,
-        ):
+        for w in (self.folder_button, self.folder_label, self.progress, self.cancel_button,
+                  self.relabel_button):  # fmt: skip
             top.addWidget(w)
         filters = QHBoxLayout()
         for w in (QLabel("Show"), self.emotion_filter, self.confidence_filter):
@@ -193,101 +189,87 @@ class LabelTab(QWidget):
 
     def start_labelling(self, folder: str | Path) -> None:
         self.shutdown()
-        self.folder = Path(folder)
-        self.folder_label.setText(str(self.folder))
-        self.rows = []
-        self.summary = None
+        note = self.session.start(folder, self.engine.model_path)
+        if note:
+            self.message.emit(note)
+        self.folder_label.setText(str(self.session.folder))
         self.faces.clear()
         self._refresh_counts()
         self.photo.clear()
         self.probs.setTitle("")
         self.probs.clear()
         self.progress.setValue(0)
-        same_folder = self.corrections is not None and self.corrections.folder == self.folder.resolve()
-        if not same_folder:  # the same folder keeps its store: corrections not saved yet stay in it
-            self.corrections = CorrectionStore(self.folder)
-            if self.corrections.load_note:
-                self.message.emit(self.corrections.load_note)
-        self.labelled_with = self.engine.model_path
-        self.labelling = True
         self.relabel_button.setEnabled(False)
-        worker = LabelWorker(self.engine, self.folder, frozenset(self.corrections.whole_image))
+        worker = LabelWorker(self.engine, self.session.folder, self.session.whole_image())
         self.runs.start(
             worker,
             {
                 worker.progress: self._on_progress,
-                worker.rows_ready: self._on_rows,
-                worker.done: self._on_done,
-                worker.failed: self._on_failed,
+                worker.returned: lambda result: self._on_done(*result),
+                worker.errored: self._on_failed,
             },
         )
         self.cancel_button.setEnabled(True)
-        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
-            b.setEnabled(False)  # until this run's rows are in: an export now would hold none
+        self._enable_exports(False)  # until this run's rows are in: an export now would hold none
         self.status.setText("Labelling… (loading the models the first time)")
 
     def cancel(self) -> None:
-        """Stop after the current photo; the run's rows so far still arrive (``done``, cancelled)."""
+        """Stop after the current photo; the run's rows so far still arrive (``returned``, cancelled)."""
         self.runs.request_stop()
 
     def relabel(self) -> None:
         """Label the same folder again with the model now in use; corrections come back on their faces."""
-        if self.folder is not None:
-            self.start_labelling(self.folder)
+        if self.session.folder is not None:
+            self.start_labelling(self.session.folder)
 
     def model_changed(self, _path: str = "") -> None:
         """Another model is in use: offer to label the folder again with it."""
         self._update_relabel_button()
 
     def _update_relabel_button(self) -> None:
-        stale = self.labelled_with is not None and self.labelled_with != self.engine.model_path
-        self.relabel_button.setEnabled(self.folder is not None and stale and not self.labelling)
+        self.relabel_button.setEnabled(self.session.can_relabel(self.engine.model_path))
         if self.relabel_button.isEnabled():
             self.relabel_button.setToolTip(
-                f"Labelled with {self.labelled_with.name}; label again with {self.engine.model_path.name}"
-                " (corrections are kept)"
+                f"Labelled with {self.session.labelled_with.name}; label again with "
+                f"{self.engine.model_path.name} (corrections are kept)"
             )
 
     def shutdown(self) -> None:
         """Drop the current run without waiting for it; nothing it still sends is shown."""
         self.runs.discard()
         self.whole_runs.discard()
-        self.labelling = self.whole_pending = False
+        self.session.stop()
         self.cancel_button.setEnabled(False)
 
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
+    def _on_progress(self, step: LabelProgress) -> None:
+        self._on_rows(step.rows)
+        self.progress.setMaximum(max(step.total, 1))
+        self.progress.setValue(step.done)
 
     def _on_rows(self, rows: list[LabelRow]) -> None:
-        if self.corrections is not None:
-            self.corrections.attach(rows)  # saved corrections back on the faces before they show
+        self.session.arrived(rows)
         self.faces.add_rows(rows)
         if time.monotonic() - self._counts_drawn >= COUNTS_REDRAW_S:
             self._refresh_counts()  # _on_done redraws them once more with every row
 
     def _on_done(self, rows: list[LabelRow], summary: LabelSummary) -> None:
-        if self.corrections is not None:
-            self.corrections.attach(rows)
-        self.rows = rows
-        self.summary = summary
-        self.labelling = False
+        self.session.finish(rows, summary)
         self.cancel_button.setEnabled(False)
         self._show_summary()
         self._refresh_counts()
         self._update_relabel_button()
         self._update_whole_button()
-        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
-            b.setEnabled(bool(rows))
+        self._enable_exports(bool(rows))
         self.finished.emit(summary)
 
+    def _enable_exports(self, enabled: bool) -> None:
+        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
+            b.setEnabled(enabled)
+
     def _show_summary(self) -> None:
-        """The run's figures, recounted from the rows as they are now (corrections included)."""
-        if self.summary is None:
-            return
-        labelling.count_rows(self.rows, self.summary)
-        prefix = "Cancelled: " if self.summary.cancelled else ""
-        self.status.setText(prefix + self.summary.text().replace("\n", "; "))
+        text = self.session.summary_text()
+        if text is not None:
+            self.status.setText(text)
 
     def _refresh_counts(self) -> None:
         """The filter's entries with their numbers: ``happy (12)``, ``no face (3)``."""
@@ -296,7 +278,7 @@ class LabelTab(QWidget):
         self._counts_drawn = time.monotonic()
 
     def _on_failed(self, text: str) -> None:
-        self.labelling = False
+        self.session.fail()
         self.cancel_button.setEnabled(False)
         self._update_relabel_button()
         self.status.setText(text)
@@ -312,125 +294,84 @@ class LabelTab(QWidget):
 
     def _show_face(self, current: QModelIndex, _previous: QModelIndex = QModelIndex()) -> None:  # noqa: B008
         row: LabelRow | None = current.data(ROW_ROLE) if current.isValid() else None
-        if row is None or self.folder is None:
+        if row is None or self.session.folder is None:
             return
+        self.probs.setTitle(detail_title(row))
         if row.status == STATUS_OK:
-            self.probs.setTitle(f"{row.path}, face {row.face}: {row.caption()}")
             self.probs.set_probabilities(row.probs)
         else:
-            self.probs.setTitle(f"{row.path}: no face found (use the whole image as the face?)")
             self.probs.clear()
         try:
-            image = read_photo(self.folder / row.path)
+            image = self.session.photo_of(row)
         except PhotoError as exc:
             self.photo.show_message(f"{row.path}: {exc}")
             return
-        b = row.box
-        if b is not None:
-            thickness = max(2, image.shape[1] // 300)
-            cv2.rectangle(image, (b.x, b.y), (b.x + b.w, b.y + b.h), (40, 220, 40), thickness)
         self.photo.show_frame(image)
 
     def selected_rows(self) -> list[LabelRow]:
         return [i.data(ROW_ROLE) for i in self.grid.selectionModel().selectedIndexes()]
 
     def set_label_for_selected(self, emotion: str) -> None:
-        if self.corrections is not None:
-            self._show_changes(self.corrections.set_label(self.selected_rows(), emotion))
+        if self.session.corrections is not None:
+            self._show_changes(self.session.set_label(self.selected_rows(), emotion))
 
     def undo(self) -> None:
         """Ctrl+Z: take back the latest correction (saved at once, like the correction)."""
-        if self.corrections is not None:
-            self._show_changes(self.corrections.undo())
+        if self.session.corrections is not None:
+            self._show_changes(self.session.undo())
 
     def _show_changes(self, rows: list[LabelRow]) -> None:
-        for row in rows:
-            self.faces.row_changed(row)
+        self.faces.rows_changed(rows)
         self._apply_filter()
         self._refresh_counts()
         self._show_summary()
         current = self.grid.currentIndex()
         if current.isValid():
             self._show_face(current)
-        if self.corrections is not None and self.corrections.last_error:
-            self.message.emit(f"⚠ {self.corrections.last_error}")
+        if self.session.save_error:
+            self.message.emit(f"⚠ {self.session.save_error}")
 
     # -- photos without a face -------------------------------------------------------------
     def _update_whole_button(self, *_args) -> None:
-        no_face = any(r.status == STATUS_NO_FACE for r in self.selected_rows())
-        busy = self.labelling or self.whole_pending
-        self.whole_button.setEnabled(no_face and not busy)
-        self.not_whole_button.setEnabled(bool(self._chosen_whole(self.selected_rows())) and not busy)
+        selected = self.selected_rows()
+        self.whole_button.setEnabled(self.session.can_take_whole(selected))
+        self.not_whole_button.setEnabled(self.session.can_stop_whole(selected))
 
-    def _chosen_whole(self, rows: list[LabelRow]) -> list[LabelRow]:
-        """The faces among ``rows`` that are whole photos because a person chose so."""
-        chosen = self.corrections.whole_image if self.corrections is not None else set()
-        return [
-            r
-            for r in rows
-            if r.status == STATUS_OK and r.face_source == FACE_WHOLE_IMAGE and r.path in chosen
-        ]
+    def _show_replacements(self, replaced: list[Replacement]) -> None:
+        self.faces.replace_rows(replaced)
+        self._show_changes([new for _old, new in replaced])
+        self._update_whole_button()
 
     def stop_whole_image_for_selected(self) -> None:
-        """Back to "no face" for the selected whole-photo faces; a correction of one stays saved
-        (it comes back if the whole image is chosen again)."""
-        rows = self._chosen_whole(self.selected_rows())
-        if not rows or self.corrections is None or self.labelling or self.whole_pending:
-            return
-        self.corrections.stop_whole_image([r.path for r in rows])
-        changed = []
-        for face in rows:
-            photo = LabelRow(face.path, STATUS_NO_FACE, crop=face.crop)
-            self.rows = [photo if r is face else r for r in self.rows]
-            self.faces.replace_row(face, photo)
-            changed.append(photo)
-        self._show_changes(changed)
-        self._update_whole_button()
+        """Back to "no face" for the selected whole-photo faces (their corrections stay saved)."""
+        replaced = self.session.stop_whole_image(self.selected_rows())
+        if replaced:
+            self._show_replacements(replaced)
 
     def use_whole_image_for_selected(self) -> None:
         """Classify each selected photo without a face whole, as one face (remembered for this folder)."""
-        paths = sorted({r.path for r in self.selected_rows() if r.status == STATUS_NO_FACE})
-        if (
-            not paths
-            or self.folder is None
-            or self.corrections is None
-            or self.labelling
-            or self.whole_pending
-        ):
+        paths = self.session.begin_whole_image(self.selected_rows())
+        if not paths:
             return
-        self.corrections.use_whole_image(paths)
-        worker = WholeImageWorker(self.engine, self.folder, paths)
-        self.whole_pending = True
+        worker = WholeImageWorker(self.engine, self.session.folder, paths)
         self.whole_runs.start(
-            worker, {worker.done: self._on_whole_images, worker.failed: self._on_whole_failed}
+            worker, {worker.returned: self._on_whole_images, worker.errored: self._on_whole_failed}
         )
         self.whole_button.setEnabled(False)
 
     def _on_whole_failed(self, text: str) -> None:
-        self.whole_pending = False
+        self.session.whole_failed()
         self._update_whole_button()
         self.message.emit(text)
 
     def _on_whole_images(self, results: dict[str, list[LabelRow]]) -> None:
-        self.whole_pending = False
-        changed = []
-        for rel, new_rows in results.items():
-            old = next((r for r in self.rows if r.path == rel and r.status == STATUS_NO_FACE), None)
-            if old is None or len(new_rows) != 1 or new_rows[0].status != STATUS_OK:
-                continue  # unreadable since, or no longer listed: the photo stays as it was
-            new = new_rows[0]
-            if self.corrections is not None:
-                self.corrections.attach([new])
-            self.rows = [new if r is old else r for r in self.rows]  # by identity: == compares arrays
-            self.faces.replace_row(old, new)
-            changed.append(new)
-        self._show_changes(changed)
-        self._update_whole_button()
-        self.message.emit(f"{count(len(changed), 'photo')} taken whole as the face")
+        replaced = self.session.take_whole(results)
+        self._show_replacements(replaced)
+        self.message.emit(f"{count(len(replaced), 'photo')} taken whole as the face")
 
     def confirm_discard(self, question: str) -> bool:
         """Ask before leaving corrections that no export holds yet (they stay saved for this folder)."""
-        warning = self.corrections.unexported_warning() if self.corrections is not None else None
+        warning = self.session.unexported_warning()
         if warning is None:
             return True
         return ask_yes_no(self, "Corrections not exported", f"{warning}\n\n{question}")
@@ -452,32 +393,4 @@ class LabelTab(QWidget):
 
     def export(self, kind: str, dest: str | Path) -> None:
         """Write the (corrected) results; crops form a class-folder dataset for training."""
-        try:
-            if kind == "csv":
-                labelling.write_csv(self.rows, dest)
-            elif kind == "json":
-                summary = labelling.count_rows(self.rows, self.summary or LabelSummary())
-                labelling.write_json(
-                    self.rows, dest, self.folder, labelling.model_id(self.engine.model_path), summary
-                )
-            else:
-                n = labelling.export_crops(self.rows, dest)
-        except OSError as exc:
-            kept = "no earlier crop was removed" if kind == "crops" else "an earlier file there is unchanged"
-            self.message.emit(f"Export failed: {describe_write_error(exc, dest)} ({kept})")
-            return
-        if self.corrections is not None:
-            self.corrections.mark_exported(self.rows)
-        self.message.emit(f"{count(n, 'crop')} exported to {dest}" if kind == "crops" else f"Exported {dest}")
-
-
-def filter_texts(rows: list[LabelRow]) -> list[str]:
-    """The emotion filter's entries with their counts, in ``FILTERS`` order."""
-    counts = labelling.count_rows(
-        [r for r in rows if r.status in (STATUS_OK, STATUS_NO_FACE)], LabelSummary()
-    )
-    return [
-        f"all faces ({counts.faces})",
-        *(f"{name} ({counts.emotions.get(name, 0)})" for name in CLASS_NAMES),
-        f"no face ({counts.no_face})",
-    ]
+        self.message.emit(self.session.export(kind, dest, self.engine.model_path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon, QPixmap
 
-from fer_desktop.labelling import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow
+from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow
 from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -66,15 +66,27 @@ class FaceListModel(QAbstractListModel):
         return next(i for i, face in enumerate(self.faces) if face is row)
 
     def row_changed(self, row: LabelRow) -> None:
-        i = self.row_of(row)
-        self.dataChanged.emit(self.index(i), self.index(i))
+        self.rows_changed([row])
 
-    def replace_row(self, old: LabelRow, new: LabelRow) -> None:
-        """Put ``new`` where ``old`` was (a photo without a face, now taken whole as the face)."""
-        i = self.row_of(old)
-        self.faces[i] = new
-        self._icons.pop(i, None)
-        self.dataChanged.emit(self.index(i), self.index(i))
+    def rows_changed(self, rows: list[LabelRow]) -> None:
+        """Redraw these rows (their labels changed): one pass over the grid, whatever their number."""
+        changed = {id(r) for r in rows}
+        for i, face in enumerate(self.faces):
+            if id(face) in changed:
+                self.dataChanged.emit(self.index(i), self.index(i))
+
+    def replace_rows(self, replacements: list[tuple[LabelRow, LabelRow]]) -> None:
+        """Put each ``new`` where its ``old`` was (photos taken whole as the face, or back).
+
+        One pass, by identity (``==`` compares arrays).
+        """
+        new_of = {id(old): new for old, new in replacements}
+        for i, face in enumerate(self.faces):
+            new = new_of.get(id(face))
+            if new is not None:
+                self.faces[i] = new
+                self._icons.pop(i, None)
+                self.dataChanged.emit(self.index(i), self.index(i))
 
 
 class FaceFilterModel(QSortFilterProxyModel):

@@ -1,0 +1,91 @@
+"""What an earlier run over the same folder left: results that may be reused, and the output's lock.
+
+A second run with the same model and options reuses the rows of photos that have not changed;
+the state file beside the CSV says which model, options and file versions made them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fer_desktop.labelling.rows import FACE_DETECTED, FACE_WHOLE_IMAGE, STATUS_OK, LabelRow
+
+
+def model_id(model_path: Path) -> str:
+    h = hashlib.sha256()
+    with model_path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def state_path(out_csv: Path) -> Path:
+    return out_csv.with_name(f".{out_csv.name}.fer-state.json")
+
+
+def lock_path(out_csv: Path) -> Path:
+    return out_csv.with_name(f".{out_csv.name}.lock")
+
+
+class OutputBusyError(RuntimeError):
+    """Another labelling run is writing the same ``--out``."""
+
+
+@contextlib.contextmanager
+def output_lock(out_csv: Path | None) -> Iterator[None]:
+    """Hold ``out_csv``'s lock for a whole run: two runs on one output would mix their results.
+
+    A second run is refused at once rather than queued: it may have been started by mistake,
+    and the first one may take long.
+    """
+    if out_csv is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out_csv))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusyError(
+            f"another labelling run is writing {out_csv}: wait for it to finish or choose another --out"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass
+class PreviousRun:
+    rows: dict[str, list[LabelRow]]
+    files: dict[str, list[int]]
+
+
+def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, str]:
+    """Earlier results that may be reused, or None and the reason they may not."""
+    state_file = state_path(out_csv)
+    if not out_csv.exists() or not state_file.exists():
+        return None, ""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        with out_csv.open(newline="", encoding="utf-8") as fh:
+            rows: dict[str, list[LabelRow]] = {}
+            for row in csv.DictReader(fh):
+                rows.setdefault(row["path"], []).append(LabelRow.from_csv(row))
+        source = FACE_DETECTED if expected["options"]["detect"] else FACE_WHOLE_IMAGE
+        for label in (r for rs in rows.values() for r in rs if r.status == STATUS_OK and not r.face_source):
+            label.face_source = source  # an earlier version's CSV: the run's options say it
+    except (OSError, ValueError, KeyError) as exc:
+        return None, f"not reusing {out_csv.name}: it cannot be read back ({exc})"
+    for key, what in (("model", "another model"), ("options", "other options"), ("root", "another folder")):
+        if state.get(key) != expected[key]:
+            return None, f"not reusing {out_csv.name}: it was made with {what}"
+    return PreviousRun(rows, state.get("files", {})), ""
