@@ -102,7 +102,7 @@ def test_empty_dataset_is_refused(tmp_path):
 
 
 def test_remove_overlap_drops_test_duplicates(kaggle_tree):
-    from training.fit import remove_overlap
+    from training.data_prep import remove_overlap
 
     train = datasets.load_kaggle_folders(kaggle_tree, "train")
     public = datasets.load_kaggle_folders(kaggle_tree, "public")  # same pixels as train (same seeds)
@@ -314,8 +314,8 @@ def test_ferplus_folders_need_a_manifest(kaggle_tree):
 def test_training_batches_mix_classes_even_when_data_is_sorted():
     """Loaders return images grouped by class; every batch must still mix them."""
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     labels = np.repeat(np.arange(NUM_CLASSES), 3000)  # sorted, larger than any shuffle buffer
     images = np.zeros((len(labels), 96, 96, 3), np.uint8)
@@ -331,8 +331,8 @@ def test_training_batches_mix_classes_even_when_data_is_sorted():
 @pytest.mark.parametrize("erasing", [0.0, 0.5, 1.0])
 def test_random_erasing_hides_a_patch_in_the_share_asked_for(erasing):
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     n = 64
     images = np.full((n, 96, 96, 3), 128, np.uint8)  # geometric jitter leaves a flat image flat
@@ -362,7 +362,7 @@ def test_chance_warning_fires_once_after_a_few_epochs():
 
 def test_holdout_from_fer2013_training_split(kaggle_tree):
     from training.config import TrainConfig
-    from training.fit import prepare_data
+    from training.data_prep import prepare_data
 
     config = TrainConfig(data=str(kaggle_tree), out="", force_holdout=True, val_fraction=0.25,
                          exclude_test_overlap=False)  # fmt: skip
@@ -375,8 +375,8 @@ def test_holdout_from_fer2013_training_split(kaggle_tree):
 def test_app_augmentation_changes_light_and_keeps_the_contract():
     """The "app" profile must vary lighting and resolution yet keep grey 0..255 images."""
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     n = 32
     rng = np.random.default_rng(0)
@@ -433,9 +433,10 @@ def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoin
 def test_teacher_predictions_join_the_training_targets(tmp_path, kaggle_tree):
     """Distillation: targets are the blend asked for, and the card names each teacher by hash."""
     from training.config import TrainConfig
+    from training.data_prep import prepare_data
     from training.distill import with_teachers
     from training.evaluate import predict_probs
-    from training.fit import prepare_data, train
+    from training.fit import train
     from training.model import load_model, make_model
 
     teacher = tmp_path / "teacher.keras"

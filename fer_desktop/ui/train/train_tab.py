@@ -510,7 +510,7 @@ class TrainTab(QWidget):
 
     def _confirm_switch(self, card: dict | None) -> bool:
         """Ask first when the model scored lower than the current one on the same validation data."""
-        from training.card import read_card
+        from training.contract.model_card import read_card
 
         current = self.engine.model_path
         caution = model_store.lower_than_current(card, current, read_card(current))
