@@ -83,7 +83,7 @@ def test_train_worker_forwards_the_warning_and_finishes(qtbot, tmp_path, tiny_mo
     worker = TrainWorker(config, None)
     warnings: list[str] = []
     worker.signals.warning.connect(warnings.append)
-    with qtbot.waitSignal(worker.finished_training, timeout=120000) as blocker:
+    with qtbot.waitSignal(worker.returned, timeout=120000) as blocker:
         worker.start()
     worker.wait(10000)
     assert any("surprise" in w for w in warnings)
