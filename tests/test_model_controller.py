@@ -1,4 +1,4 @@
-"""The model controller (one owner of the active model), the Train tab's run texts."""
+"""The model controller (one owner of the active model), the Train tab's run texts, the About box."""
 
 from __future__ import annotations
 
@@ -57,3 +57,22 @@ def test_the_controller_switches_remembers_and_refuses(qtbot, model_path, tmp_pa
     finally:
         controller.shutdown()
         engine.close()
+
+
+def test_about_box_names_the_licences(qtbot, engine):
+    from fer_desktop.ui.main_window import MainWindow
+
+    win = MainWindow(engine, source="15")
+    qtbot.addWidget(win)
+    help_menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Help")
+    assert win.about_action in help_menu.actions() and win.about_action.text() == "About FER Desktop"
+    win.about_action.trigger()
+    box = win.about_box
+    assert box is not None and box.isVisible() and box.windowTitle() == "About FER Desktop"
+    text = box.text()
+    from fer_desktop import __version__
+
+    assert __version__ in text and "Apache-2.0" in text and "BlazeFace" in text
+    assert "research use" in text and "FER2013" in text and "FER+" in text and "MIT" in text
+    box.close()
+    win.close()

@@ -1,14 +1,16 @@
-"""The main window: tabs and a status bar; it owns the model controller."""
+"""The main window: tabs, a status bar and a Help menu; it owns the model controller."""
 
 from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from fer_desktop import __version__
 from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.settings import get_setting, update_settings
+from fer_desktop.ui.about import TITLE as ABOUT_TITLE
+from fer_desktop.ui.about import about_box
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label.label_tab import LabelTab
 from fer_desktop.ui.live.live_tab import LiveTab
@@ -34,6 +36,9 @@ class MainWindow(QMainWindow):
         self._connect_models()
         for source_of_messages in (self.live_tab, self.label_tab, self.train_tab, self.model_controller):
             source_of_messages.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.about_box: QMessageBox | None = None
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction(ABOUT_TITLE, self.show_about)
         self.resize(*saved_window_size())
         self.ask_before_closing = True
 
@@ -47,6 +52,9 @@ class MainWindow(QMainWindow):
         models.model_changed.connect(self.live_tab.show_model)
         models.model_changed.connect(self.label_tab.model_changed)
         models.model_refused.connect(self.live_tab.show_model)
+
+    def show_about(self) -> None:
+        self.about_box = about_box(self)
 
     def close_without_asking(self) -> None:
         """Close at once (Ctrl-C in the terminal): corrections are autosaved, nothing is lost."""
