@@ -279,3 +279,19 @@ def test_models_are_renamed_and_deleted_from_the_list(qtbot, own_engine, model_p
     select("kept")
     page.delete_button.click()
     assert "in use" in tab.status.text() and (user_models_dir() / "kept" / "model.keras").is_file()
+
+
+def test_the_controls_start_at_the_training_defaults(qtbot, own_engine):
+    from fer_desktop.ui.train.train_tab import TrainTab
+    from training.config import TrainConfig
+
+    tab = TrainTab(own_engine)
+    qtbot.addWidget(tab)
+    defaults = TrainConfig(data="", out="")
+    assert (tab.epochs.value(), tab.batch.value()) == (defaults.epochs, defaults.batch_size)
+    assert tab.lr.value() == pytest.approx(defaults.learning_rate)
+    assert tab.augment.isChecked() is defaults.augment
+    assert f"{defaults.val_fraction:.0%} of each class" in tab.val_source.itemText(1)
+    tab.data_edit.setText("faces")
+    config = tab.make_config()
+    assert (config.epochs, config.batch_size, config.augment) == (defaults.epochs, defaults.batch_size, True)

@@ -1,4 +1,9 @@
-"""The Train tab: retrain or fine-tune the emotion model and watch it learn."""
+"""The Train tab: retrain or fine-tune the emotion model and watch it learn.
+
+The tab trains; its Models page (``models_page``) lists and edits the models, and
+switching to one (the new model's "Use this model" included) goes through the window's
+model controller, which every tab follows.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +62,6 @@ class TrainTab(QWidget):
     def __init__(self, engine: AnalyzerEngine, controller: ModelController | None = None, parent=None):
         """``controller``: the window's; a tab on its own (tests) gets one of its own."""
         super().__init__(parent)
-        self.engine = engine
         self.controller = controller or ModelController(engine, self)
         self.runs = WorkerSlot()  # training
         self.last_card: dict | None = None
@@ -177,7 +181,7 @@ class TrainTab(QWidget):
         self.controller.status.connect(self.status.setText)
         self.controller.loading.connect(self._on_switch_started)
         self.controller.model_changed.connect(self._on_switch_ended)
-        self.controller.model_changed.connect(lambda _path: self.refresh_models())
+        self.controller.model_changed.connect(self.refresh_models)
         self.controller.model_refused.connect(self._on_switch_ended)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -358,7 +362,7 @@ class TrainTab(QWidget):
         self.time_left.setText("")
 
     # -- models ----------------------------------------------------------------------
-    def refresh_models(self) -> None:
+    def refresh_models(self, _changed_to: str = "") -> None:
         self.models_page.refresh()
 
     def use_new_model(self) -> None:
