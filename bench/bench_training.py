@@ -32,8 +32,9 @@ def main() -> int:
 
     from training.config import TrainConfig
     from training.contract.preprocess import INPUT_SHAPE
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import build_model, make_dataset
+    from training.fit import build_model
 
     n = args.batch_size * args.steps
     rng = np.random.default_rng(0)

@@ -146,7 +146,7 @@ def machine() -> str:
 
 def shipped_architecture() -> str:
     from fer_desktop.paths import default_model_path
-    from training.card import read_card
+    from training.contract.model_card import read_card
 
     card = read_card(default_model_path()) or {}
     return f"{card.get('architecture', '?')}, {card.get('params', '?')} parameters"

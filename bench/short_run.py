@@ -45,8 +45,9 @@ def main() -> int:
 
     from training import datasets
     from training.config import TrainConfig
+    from training.data_prep import PreparedData
     from training.evaluate import evaluate_arrays
-    from training.fit import PreparedData, train
+    from training.fit import train
     from training.model import load_model
 
     started = time.monotonic()

@@ -160,7 +160,7 @@ class Stress:
 
     def swap_model(self) -> None:
         shipped, copy = self.inputs["model_shipped"], self.inputs["model_copy"]
-        self.window.train_tab.use_model(copy if self.window.engine.model_path == shipped else shipped)
+        self.window.model_controller.use_model(copy if self.window.engine.model_path == shipped else shipped)
 
     def label_a(self) -> None:
         self.window.label_tab.start_labelling(self.inputs["photos_a"])

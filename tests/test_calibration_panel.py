@@ -67,14 +67,14 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     assert panel.use_button.isEnabled() and panel.result_label.text()
     qtbot.waitUntil(lambda: not panel.runs.is_running(), timeout=30000)
 
-    with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
+    with qtbot.waitSignal(win.model_controller.model_changed, timeout=60000):
         panel.use_button.click()
     assert own_engine.model_path == new_model
     from fer_desktop.models.catalogue import active_model_path
 
     assert active_model_path() == new_model.resolve()
-    assert any(new_model.parent.name in win.train_tab.models.item(i).text()
-               for i in range(win.train_tab.models.count()))  # fmt: skip
+    models = win.train_tab.models_page.models
+    assert any(new_model.parent.name in models.item(i).text() for i in range(models.count()))
 
     panel.delete_all_button.click()
     assert panel.store.total() == 0 and not panel.store.root.exists() and panel.thumbs.count() == 0

@@ -113,8 +113,8 @@ def test_relabel_with_the_current_model_keeps_the_corrections(qtbot, model_path,
     other = user_models_dir() / "other" / "model.keras"
     other.parent.mkdir(parents=True)
     shutil.copyfile(model_path, other)
-    with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
-        win.train_tab.use_model(other)
+    with qtbot.waitSignal(win.model_controller.model_changed, timeout=60000):
+        win.model_controller.use_model(other)
     assert tab.relabel_button.isEnabled() and tab.labelled_with == model_path
     with qtbot.waitSignal(tab.finished, timeout=60000):
         tab.relabel_button.click()

@@ -45,7 +45,7 @@ def test_check_usable_names_the_missing_classes_and_refuses_only_when_asked(tmp_
 
 def test_prepare_data_warns_when_fine_tuning_and_refuses_from_scratch(tmp_path, tiny_model):
     from training.config import TrainConfig
-    from training.fit import prepare_data
+    from training.data_prep import prepare_data
 
     folder = corrections_folder(tmp_path / "c")
     with pytest.raises(DatasetError, match="no images for class\\(es\\) disgust, fear, surprise"):
@@ -65,7 +65,7 @@ def test_train_init_cli_accepts_missing_emotions_with_a_warning(tmp_path, tiny_m
     common = ["train", "--data", str(folder), "--epochs", "1", "--batch-size", "8"]
     assert main([*common, "--width", "4", "--out", str(tmp_path / "scratch")]) == 1
     assert "no images for class(es) disgust, fear, surprise" in capsys.readouterr().err
-    with caplog.at_level(logging.WARNING, logger="training.fit"):
+    with caplog.at_level(logging.WARNING, logger="training.data_prep"):
         assert main([*common, "--init", str(tiny_model), "--out", str(tmp_path / "tuned")]) == 0
     assert any("no training images for disgust, fear, surprise" in r.getMessage() for r in caplog.records)
     card = json.loads((tmp_path / "tuned" / "model.card.json").read_text())
@@ -83,7 +83,7 @@ def test_train_worker_forwards_the_warning_and_finishes(qtbot, tmp_path, tiny_mo
     worker = TrainWorker(config, None)
     warnings: list[str] = []
     worker.signals.warning.connect(warnings.append)
-    with qtbot.waitSignal(worker.finished_training, timeout=120000) as blocker:
+    with qtbot.waitSignal(worker.returned, timeout=120000) as blocker:
         worker.start()
     worker.wait(10000)
     assert any("surprise" in w for w in warnings)

@@ -8,7 +8,8 @@ import shutil
 import cv2
 
 from fer_desktop.cli import main as fer_desktop
-from training.card import card_paths, inherited_lineage, lineage_entry, main, read_card
+from training.card import inherited_lineage, lineage_entry, main
+from training.contract.model_card import card_paths, read_card
 
 
 def _copy_model(model_path, dest):

@@ -75,14 +75,15 @@ def test_use_asks_before_a_weaker_model_and_survives_an_unsaved_choice(qtbot, mo
     engine = AnalyzerEngine(model_path)
     tab = TrainTab(engine)
     qtbot.addWidget(tab)
-    row = next(i for i in range(tab.models.count()) if "weaker" in tab.models.item(i).text())
-    assert "val 65.5% on 27 images" in tab.models.item(row).text()
-    tab.models.setCurrentRow(row)
+    page = tab.models_page
+    row = next(i for i in range(page.models.count()) if "weaker" in page.models.item(i).text())
+    assert "val 65.5% on 27 images" in page.models.item(row).text()
+    page.models.setCurrentRow(row)
 
     asked = []
     answer = [QMessageBox.StandardButton.No]
     monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or answer[0])
-    tab.restore_button.click()
+    page.restore_button.click()
     assert len(asked) == 1 and "lower than the current model" in asked[0]
     assert engine.model_path == model_path
 
@@ -91,8 +92,8 @@ def test_use_asks_before_a_weaker_model_and_survives_an_unsaved_choice(qtbot, mo
 
     monkeypatch.setattr(model_store, "set_active_model", unwritable)
     answer[0] = QMessageBox.StandardButton.Yes
-    with qtbot.waitSignal(tab.model_changed, timeout=60000):
-        tab.restore_button.click()
+    with qtbot.waitSignal(tab.controller.model_changed, timeout=60000):
+        page.restore_button.click()
     assert engine.model_path == weaker_model
     assert "could not be saved" in tab.status.text()
     engine.close()
@@ -111,6 +112,6 @@ def test_adding_a_model_on_a_full_disk_says_so(qtbot, model_path, monkeypatch):
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(model_path), ""))
     monkeypatch.setattr(shutil, "copyfile", full)
-    tab.import_button.click()
+    tab.models_page.import_button.click()
     assert "Model not added: No space left on device" in tab.status.text()
     assert not list(user_models_dir().rglob("*.keras"))

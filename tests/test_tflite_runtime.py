@@ -59,7 +59,8 @@ def test_a_stale_or_tampered_copy_is_not_used(small_model):
     make_model(width=4).save(small_model)  # retrained in place: the copy no longer matches
     assert open_classifier(small_model).runtime == "tensorflow"
 
-    from training.tflite import add_tflite_copy, tflite_path
+    from training.contract.tflite_copy import tflite_path
+    from training.tflite import add_tflite_copy
 
     add_tflite_copy(small_model)
     lite = open_classifier(small_model)
@@ -92,8 +93,9 @@ def _wrong_shape_flatbuffer() -> bytes:
 
 def test_a_forged_card_cannot_vouch_for_a_copy_of_the_wrong_shape(small_model):
     from fer_desktop.models.classifier import open_classifier
-    from training.card import card_paths, read_card, write_card
-    from training.tflite import file_sha256, shape_problem, tflite_path
+    from training.card import write_card
+    from training.contract.model_card import card_paths, read_card
+    from training.contract.tflite_copy import file_sha256, shape_problem, tflite_path
 
     copy = tflite_path(small_model)
     assert shape_problem(copy.read_bytes()) is None
@@ -137,8 +139,8 @@ def test_export_carries_the_copy(small_model, tmp_path):
 
 
 def test_the_shipped_model_has_a_current_copy(model_path):
-    from training.card import read_card
-    from training.tflite import matching_tflite
+    from training.contract.model_card import read_card
+    from training.contract.tflite_copy import matching_tflite
 
     assert matching_tflite(model_path, read_card(model_path)) is not None, (
         "assets/models/fer_default.tflite is missing or stale: run python -m training.tflite on the model"

@@ -82,7 +82,7 @@ def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, m
     old_classifier = live.worker.engine.get().classifier
     # Two epochs on stripes may score below the shipped model: say yes to the caution.
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    with qtbot.waitSignal(tab.model_changed, timeout=30000):
+    with qtbot.waitSignal(win.model_controller.model_changed, timeout=30000):
         tab.use_button.click()
     assert live.worker.engine.get().classifier is not old_classifier
     assert live.worker.engine.get().classifier.path == new_model
@@ -92,8 +92,9 @@ def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, m
     from fer_desktop.models.catalogue import active_model_path
 
     assert active_model_path() == new_model.resolve()
-    assert any("●" in tab.models.item(i).text() and new_model.parent.name in tab.models.item(i).text()
-               for i in range(tab.models.count()))  # fmt: skip
+    models = tab.models_page.models
+    assert any("●" in models.item(i).text() and new_model.parent.name in models.item(i).text()
+               for i in range(models.count()))  # fmt: skip
     win.close()
 
 
@@ -161,8 +162,8 @@ def test_bad_model_files_are_refused_and_current_model_stays(qtbot, own_engine, 
     tab = win.train_tab
     before = own_engine.model_path
     for kind, path in bad_files.items():
-        with qtbot.waitSignal(tab.model_refused, timeout=60000):
-            tab.use_model(path)
+        with qtbot.waitSignal(win.model_controller.model_refused, timeout=60000):
+            win.model_controller.use_model(path)
             assert "Loading model" in tab.status.text()  # loads on a worker; the GUI stays free
         assert own_engine.model_path == before, kind
         assert "refused" in tab.status.text()
@@ -201,12 +202,13 @@ def test_tables_and_card_are_readable_at_the_default_window_size(qtbot, own_engi
             names = table.verticalHeader()
             assert all(names.width() >= names.fontMetrics().horizontalAdvance(c) for c in CLASS_NAMES)
 
-    tab.views.setCurrentWidget(tab.models_page)
-    tab.models.setCurrentRow(0)  # the bundled default
-    text = tab.card_view.toPlainText()
+    page = tab.models_page
+    tab.views.setCurrentWidget(page)
+    page.models.setCurrentRow(0)  # the bundled default
+    text = page.card_view.toPlainText()
     assert "Model card: fer_default" in text and "PublicTest" in text
     assert "{'" not in text and '{"' not in text
-    assert not tab.delete_button.isEnabled() and not tab.rename_button.isEnabled()
+    assert not page.delete_button.isEnabled() and not page.rename_button.isEnabled()
     win.close()
 
 
@@ -247,32 +249,49 @@ def test_models_are_renamed_and_deleted_from_the_list(qtbot, own_engine, model_p
         write_card(dest, {"name": name, "path": str(dest)})
     tab = TrainTab(own_engine)
     qtbot.addWidget(tab)
+    page, models = tab.models_page, tab.models_page.models
 
     def select(name: str) -> None:
-        rows = [i for i in range(tab.models.count()) if name in tab.models.item(i).text()]
-        tab.models.setCurrentRow(rows[0])
+        rows = [i for i in range(models.count()) if name in models.item(i).text()]
+        models.setCurrentRow(rows[0])
 
     select("run-a")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("kept", True))
-    tab.rename_button.click()
+    page.rename_button.click()
     assert (user_models_dir() / "kept" / "model.keras").is_file()
     assert not (user_models_dir() / "run-a").exists()
-    assert any("kept" in tab.models.item(i).text() for i in range(tab.models.count()))
+    assert any("kept" in models.item(i).text() for i in range(models.count()))
     assert json.loads((user_models_dir() / "kept" / "model.card.json").read_text())["name"] == "kept"
 
     answers = [QMessageBox.StandardButton.No]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers[0])
     select("run-b")
-    tab.delete_button.click()
+    page.delete_button.click()
     assert (user_models_dir() / "run-b" / "model.keras").is_file()  # "No" keeps it
     answers[0] = QMessageBox.StandardButton.Yes
-    tab.delete_button.click()
+    page.delete_button.click()
     assert not (user_models_dir() / "run-b").exists()
-    assert not any("run-b" in tab.models.item(i).text() for i in range(tab.models.count()))
+    assert not any("run-b" in models.item(i).text() for i in range(models.count()))
 
     # The model in use is neither deleted nor renamed.
-    with qtbot.waitSignal(tab.model_changed, timeout=60000):
-        tab.use_model(user_models_dir() / "kept" / "model.keras")
+    with qtbot.waitSignal(tab.controller.model_changed, timeout=60000):
+        tab.controller.use_model(user_models_dir() / "kept" / "model.keras")
     select("kept")
-    tab.delete_button.click()
+    page.delete_button.click()
     assert "in use" in tab.status.text() and (user_models_dir() / "kept" / "model.keras").is_file()
+
+
+def test_the_controls_start_at_the_training_defaults(qtbot, own_engine):
+    from fer_desktop.ui.train.train_tab import TrainTab
+    from training.config import TrainConfig
+
+    tab = TrainTab(own_engine)
+    qtbot.addWidget(tab)
+    defaults = TrainConfig(data="", out="")
+    assert (tab.epochs.value(), tab.batch.value()) == (defaults.epochs, defaults.batch_size)
+    assert tab.lr.value() == pytest.approx(defaults.learning_rate)
+    assert tab.augment.isChecked() is defaults.augment
+    assert f"{defaults.val_fraction:.0%} of each class" in tab.val_source.itemText(1)
+    tab.data_edit.setText("faces")
+    config = tab.make_config()
+    assert (config.epochs, config.batch_size, config.augment) == (defaults.epochs, defaults.batch_size, True)

@@ -11,7 +11,7 @@ import pytest
 
 from training import datasets
 from training.contract.labels import CLASS_NAMES, NUM_CLASSES
-from training.datasets import DatasetError
+from training.datasets import DatasetError, LabeledImages
 
 
 def _face_like(label: int, seed: int) -> np.ndarray:
@@ -102,12 +102,30 @@ def test_empty_dataset_is_refused(tmp_path):
 
 
 def test_remove_overlap_drops_test_duplicates(kaggle_tree):
-    from training.fit import remove_overlap
+    from training.data_prep import remove_overlap
 
     train = datasets.load_kaggle_folders(kaggle_tree, "train")
     public = datasets.load_kaggle_folders(kaggle_tree, "public")  # same pixels as train (same seeds)
     kept, removed = remove_overlap(train, public)
     assert removed == 28 and len(kept) == 0
+
+
+def test_remove_overlap_keeps_what_no_evaluation_split_holds():
+    """A partial overlap: exactly the shared images go, each unique one stays (in order, with its label)."""
+    from training.data_prep import remove_overlap
+
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (10, 96, 96, 3), dtype=np.uint8)
+    labels = np.arange(10) % 7
+    train = LabeledImages(images, labels, [f"t{i}.png" for i in range(10)])
+    val = LabeledImages(images[[1, 4]], labels[[1, 4]])
+    test = LabeledImages(np.concatenate([images[[7]], images[[4]]]), labels[[7, 4]])  # 4 in both splits
+    kept, removed = remove_overlap(train, val, test)
+    assert removed == 3
+    assert kept.paths == [f"t{i}.png" for i in (0, 2, 3, 5, 6, 8, 9)]
+    np.testing.assert_array_equal(kept.images, images[[0, 2, 3, 5, 6, 8, 9]])
+    np.testing.assert_array_equal(kept.labels, labels[[0, 2, 3, 5, 6, 8, 9]])
+    assert remove_overlap(train)[1] == 0 and len(remove_overlap(train)[0]) == 10  # nothing held out
 
 
 def test_a_few_steps_lower_the_loss_and_round_trip(tmp_path, kaggle_tree):
@@ -314,8 +332,8 @@ def test_ferplus_folders_need_a_manifest(kaggle_tree):
 def test_training_batches_mix_classes_even_when_data_is_sorted():
     """Loaders return images grouped by class; every batch must still mix them."""
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     labels = np.repeat(np.arange(NUM_CLASSES), 3000)  # sorted, larger than any shuffle buffer
     images = np.zeros((len(labels), 96, 96, 3), np.uint8)
@@ -331,8 +349,8 @@ def test_training_batches_mix_classes_even_when_data_is_sorted():
 @pytest.mark.parametrize("erasing", [0.0, 0.5, 1.0])
 def test_random_erasing_hides_a_patch_in_the_share_asked_for(erasing):
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     n = 64
     images = np.full((n, 96, 96, 3), 128, np.uint8)  # geometric jitter leaves a flat image flat
@@ -362,7 +380,7 @@ def test_chance_warning_fires_once_after_a_few_epochs():
 
 def test_holdout_from_fer2013_training_split(kaggle_tree):
     from training.config import TrainConfig
-    from training.fit import prepare_data
+    from training.data_prep import prepare_data
 
     config = TrainConfig(data=str(kaggle_tree), out="", force_holdout=True, val_fraction=0.25,
                          exclude_test_overlap=False)  # fmt: skip
@@ -375,8 +393,8 @@ def test_holdout_from_fer2013_training_split(kaggle_tree):
 def test_app_augmentation_changes_light_and_keeps_the_contract():
     """The "app" profile must vary lighting and resolution yet keep grey 0..255 images."""
     from training.config import TrainConfig
+    from training.data_prep import make_dataset
     from training.datasets import LabeledImages
-    from training.fit import make_dataset
 
     n = 32
     rng = np.random.default_rng(0)
@@ -433,9 +451,10 @@ def test_a_run_stopped_before_its_first_epoch_never_reports_an_earlier_checkpoin
 def test_teacher_predictions_join_the_training_targets(tmp_path, kaggle_tree):
     """Distillation: targets are the blend asked for, and the card names each teacher by hash."""
     from training.config import TrainConfig
+    from training.data_prep import prepare_data
     from training.distill import with_teachers
     from training.evaluate import predict_probs
-    from training.fit import prepare_data, train
+    from training.fit import train
     from training.model import load_model, make_model
 
     teacher = tmp_path / "teacher.keras"

@@ -142,16 +142,16 @@ def test_label_restart_drops_the_previous_runs_rows(qtbot, window, tmp_path, ast
 
 def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, model_path, model_copy):
     models = [model_copy, model_path]
-    live, train = window.live_tab, window.train_tab
+    live, controller = window.live_tab, window.model_controller
     failures: list[str] = []
     live.message.connect(lambda m: failures.append(m) if "fail" in m.lower() else None)
     with qtbot.waitSignal(live.result_shown, timeout=30000):
         live.start(str(long_face_video))
     worker = live.worker
-    # Through the Train tab: loaded on a worker thread, the Live tab shows "loading".
+    # Through the model controller: loaded on a worker thread, the Live tab shows "loading".
     for i in range(4):
-        with qtbot.waitSignal(train.model_changed, timeout=60000):
-            train.use_model(models[i % 2])
+        with qtbot.waitSignal(controller.model_changed, timeout=60000):
+            controller.use_model(models[i % 2])
             assert "loading" in live.model_label.text()
         assert window.engine.model_path == models[i % 2]
         with qtbot.waitSignal(live.result_shown, timeout=10000):
@@ -183,8 +183,8 @@ def test_a_model_chosen_before_anything_ran_is_taken(qtbot, model_path, model_co
     win = MainWindow(engine, source="15")
     qtbot.addWidget(win)
     try:
-        with qtbot.waitSignal(win.train_tab.model_changed, timeout=60000):
-            win.train_tab.use_model(model_copy)
+        with qtbot.waitSignal(win.model_controller.model_changed, timeout=60000):
+            win.model_controller.use_model(model_copy)
         assert engine.model_path == model_copy and "Now using" in win.train_tab.status.text()
         assert win.live_tab.model_label.text().splitlines()[0] == f"Model: {model_copy.name}"
     finally:
@@ -248,19 +248,19 @@ def test_stop_while_a_read_blocks(qtbot, window, monkeypatch, one_face_frame):
 
 
 def test_close_during_dataset_loading(qtbot, engine, tmp_path, monkeypatch):
-    import training.fit
+    import training.data_prep
     from tests.test_train_tab import make_class_folders
 
     data = make_class_folders(tmp_path / "faces", 4)
     entered, release = threading.Event(), threading.Event()
-    real_prepare = training.fit.prepare_data
+    real_prepare = training.data_prep.prepare_data
 
     def slow_prepare(config, **kwargs):
         entered.set()
         release.wait(60)
         return real_prepare(config, **kwargs)
 
-    monkeypatch.setattr(training.fit, "prepare_data", slow_prepare)
+    monkeypatch.setattr(training.data_prep, "prepare_data", slow_prepare)
     win = MainWindow(engine, source="15")
     qtbot.addWidget(win)
     tab = win.train_tab

@@ -20,13 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from training.contract import atomic
+from training.contract.model_card import card_paths, read_card
 from training.evaluate import format_report
-
-
-def card_paths(model_path: str | Path) -> tuple[Path, Path]:
-    p = Path(model_path)
-    stem = p.with_suffix("")
-    return stem.with_name(stem.name + ".card.json"), stem.with_name(stem.name + ".card.md")
 
 
 def hardware_description() -> dict[str, Any]:
@@ -49,14 +44,6 @@ def write_card(model_path: str | Path, card: dict[str, Any]) -> tuple[Path, Path
     atomic.write_json(json_path, card)
     atomic.write_text(md_path, card_markdown(card))
     return json_path, md_path
-
-
-def read_card(model_path: str | Path) -> dict[str, Any] | None:
-    json_path, _ = card_paths(model_path)
-    try:
-        return json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def lineage_entry(card: dict[str, Any]) -> str:

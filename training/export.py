@@ -14,9 +14,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from training.card import read_card, write_card
+from training.card import write_card
 from training.contract import atomic
-from training.tflite import file_sha256, matching_tflite, tflite_entry, tflite_path, write_tflite
+from training.contract.model_card import read_card
+from training.contract.tflite_copy import file_sha256, matching_tflite, tflite_path
+from training.tflite import tflite_entry, write_tflite
 
 
 def export_model(source: str | Path, dest: str | Path) -> dict:

@@ -216,8 +216,8 @@ def personalize_and_save(
     """
     from pathlib import Path
 
+    from training.contract.tflite_copy import file_sha256
     from training.fit import save_model
-    from training.tflite import file_sha256
 
     out = Path(out)
     base_sha = file_sha256(base_path)  # before anything: the base file may be replaced later
@@ -265,8 +265,8 @@ def personalize_and_save(
 
 
 def write_personal_card(model_path, card: dict[str, Any]) -> None:
-    from training.card import card_paths
     from training.contract import atomic
+    from training.contract.model_card import card_paths
 
     json_path, md_path = card_paths(model_path)
     atomic.write_json(json_path, card)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from fer_desktop.paths import default_model_path, user_models_dir
 from fer_desktop.settings import get_setting, update_settings
-from training.card import read_card
 from training.contract import atomic
+from training.contract.model_card import card_paths, read_card
 from training.contract.wording import count
 
 
@@ -151,7 +151,7 @@ def card_text(stored: StoredModel) -> str:
 
     A card the renderer cannot read (hand-edited, an older format) falls back to its ``.md`` file.
     """
-    from training.card import card_markdown, card_paths
+    from training.card import card_markdown
 
     if stored.card is not None:
         try:
@@ -206,8 +206,6 @@ def rename_model(stored: StoredModel, new_name: str, active: Path) -> Path:
     stored.path.parent.rename(dest)
     new_path = dest / stored.path.name
     if stored.card is not None:
-        from training.card import card_paths
-
         card = {**stored.card, "name": new_name, "path": str(new_path)}
         json_path, md_path = card_paths(new_path)
         atomic.write_json(json_path, card)

@@ -45,8 +45,8 @@ def open_classifier(model_path: str | Path, tf_threads: int | None = None) -> Em
     ``tf_threads`` caps TensorFlow's thread pools when the TensorFlow runtime is used.
     """
     from fer_desktop.paths import is_app_model_location
-    from training.card import read_card
-    from training.tflite import matching_tflite
+    from training.contract.model_card import read_card
+    from training.contract.tflite_copy import matching_tflite
 
     path = checked_model_file(Path(model_path))
     lite = matching_tflite(path, read_card(path)) if is_app_model_location(path) else None

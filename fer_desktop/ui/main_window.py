@@ -1,17 +1,20 @@
-"""The main window: tabs and a status bar, nothing else."""
+"""The main window: tabs, a status bar and a Help menu; it owns the model controller."""
 
 from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from fer_desktop import __version__
 from fer_desktop.pipeline.analyzer import AnalyzerEngine
 from fer_desktop.settings import get_setting, update_settings
+from fer_desktop.ui.about import TITLE as ABOUT_TITLE
+from fer_desktop.ui.about import about_box
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label.label_tab import LabelTab
 from fer_desktop.ui.live.live_tab import LiveTab
+from fer_desktop.ui.model_controller import ModelController
 from fer_desktop.ui.train.train_tab import TrainTab
 
 
@@ -21,24 +24,37 @@ class MainWindow(QMainWindow):
         collect_in_gui_thread()
         self.engine = engine
         self.setWindowTitle(f"FER Desktop {__version__}")
+        self.model_controller = ModelController(engine, self)  # the one owner of the active model
         self.tabs = QTabWidget()
         self.live_tab = LiveTab(engine, source)
         self.label_tab = LabelTab(engine)
-        self.train_tab = TrainTab(engine)
+        self.train_tab = TrainTab(engine, self.model_controller)
         self.tabs.addTab(self.live_tab, "Live")
         self.tabs.addTab(self.label_tab, "Label")
         self.tabs.addTab(self.train_tab, "Train")
         self.setCentralWidget(self.tabs)
-        self.live_tab.calibration.use_requested.connect(self.train_tab.use_model)
-        self.live_tab.calibration.finished.connect(lambda _card: self.train_tab.refresh_models())
-        for tab in (self.live_tab, self.label_tab, self.train_tab):
-            tab.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.train_tab.model_loading.connect(self.live_tab.show_model_loading)
-        self.train_tab.model_changed.connect(self.live_tab.show_model)
-        self.train_tab.model_changed.connect(self.label_tab.model_changed)
-        self.train_tab.model_refused.connect(self.live_tab.show_model)
+        self._connect_models()
+        for source_of_messages in (self.live_tab, self.label_tab, self.train_tab, self.model_controller):
+            source_of_messages.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.about_box: QMessageBox | None = None
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction(ABOUT_TITLE, self.show_about)
         self.resize(*saved_window_size())
         self.ask_before_closing = True
+
+    def _connect_models(self) -> None:
+        """The views of the active model listen to the controller; the calibration panel asks it."""
+        models = self.model_controller
+        calibration = self.live_tab.calibration
+        calibration.use_requested.connect(models.use_model)
+        calibration.finished.connect(lambda _card: self.train_tab.refresh_models())
+        models.loading.connect(self.live_tab.show_model_loading)
+        models.model_changed.connect(self.live_tab.show_model)
+        models.model_changed.connect(self.label_tab.model_changed)
+        models.model_refused.connect(self.live_tab.show_model)
+
+    def show_about(self) -> None:
+        self.about_box = about_box(self)
 
     def close_without_asking(self) -> None:
         """Close at once (Ctrl-C in the terminal): corrections are autosaved, nothing is lost."""
@@ -54,6 +70,7 @@ class MainWindow(QMainWindow):
         self.live_tab.shutdown()
         self.label_tab.shutdown()
         self.train_tab.shutdown()
+        self.model_controller.shutdown()
         super().closeEvent(event)
 
 

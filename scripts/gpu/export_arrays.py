@@ -3,7 +3,7 @@
 The GPU machine (``scripts/gpu/train_jax.py``) has JAX but no TensorFlow and no access to
 ``../shared``: it gets FER2013's 48x48 originals (a quarter of the 96x96 model input's
 pixels) with the exact targets ``train`` would use (same split, overlap removal and FER+
-blend, all from ``training.fit.prepare_data``), and rebuilds the model input with the same
+blend, all from ``training.data_prep.prepare_data``), and rebuilds the model input with the same
 ``cv2.resize`` that ``to_model_input`` applies.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 from scripts.gpu.mosaic import write_mosaic
 from training.config import TrainConfig
 from training.contract.preprocess import to_model_input
-from training.fit import prepare_data
+from training.data_prep import prepare_data
 
 
 def grey48(paths: list[str]) -> np.ndarray:

@@ -26,7 +26,9 @@ from training.card import hardware_description, write_card
 from training.config import TrainConfig
 from training.contract.labels import CLASS_NAMES
 from training.contract.preprocess import preprocessing_record
-from training.fit import class_weights, data_record, evaluate_model, prepare_data
+from training.data_prep import class_weights, prepare_data
+from training.fit import evaluate_model
+from training.run_card import data_record
 
 DATA = Path("../shared/data")  # beside the repository, as every command of the README runs from its root
 FINAL = re.compile(

@@ -38,7 +38,7 @@ import optax
 from scripts.gpu.mosaic import TILE, read_mosaic
 from training.contract.labels import NUM_CLASSES
 from training.contract.preprocess import INPUT_SIZE, batch_to_model_input
-from training.fit import class_weights
+from training.data_prep import class_weights
 from training.model import make_model
 
 # The ``app`` profile of training.augment, in the same units.

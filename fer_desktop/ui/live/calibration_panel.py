@@ -4,7 +4,7 @@ A thin view over ``fer_desktop.personal.captures.CalibrationStore`` (the capture
 disk) and ``fer_desktop.personal.fine_tune.personalize_folder`` (run by
 ``PersonalizeWorker`` on its own thread).  The Live tab only hands it each
 frame and the selected face's box (``offer``); "Use this model" is a signal
-the main window routes to the Train tab, which owns model switching.
+the main window routes to the model controller, the one owner of the active model.
 """
 
 from __future__ import annotations
@@ -29,45 +29,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from fer_desktop.models import catalogue as model_store
+from fer_desktop.models import catalogue
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
 from fer_desktop.pipeline.faces import CROP_MARGIN, Box, crop_face
 from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
+from fer_desktop.ui.workers.personalize_worker import PersonalizeWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
-from fer_desktop.ui.workers.stoppable import StoppableWorker
 from training.contract.labels import CLASS_NAMES
 
 THUMB = 56
-
-
-class PersonalizeWorker(StoppableWorker):
-    """Runs ``personalize_folder`` on the captured crops; only emits signals."""
-
-    step = Signal(int, int)  # done, total
-    done = Signal(dict)  # the new model's card
-    failed = Signal(str)
-
-    def __init__(self, folder: Path, out: Path, base: Path, settings=None):
-        super().__init__()
-        self.folder, self.out, self.base, self.settings = folder, out, base, settings
-
-    def run(self) -> None:
-        from fer_desktop.models.classifier import ModelLoadError
-        from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
-        from fer_desktop.runtime_imports import import_tensorflow
-
-        try:
-            import_tensorflow()  # under the import lock: the Live worker may be loading MediaPipe
-            card = personalize_folder(
-                self.folder, self.out, self.base, detect=False, settings=self.settings,
-                on_step=lambda i, n, _loss: self.step.emit(i, n), should_stop=self._stop.is_set,
-            )  # fmt: skip
-        except (PersonalizeError, ModelLoadError, FloatingPointError, OSError) as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            self.failed.emit(f"Fine-tuning failed: {type(exc).__name__}: {exc}")
-        else:
-            self.done.emit(card)
 
 
 class CalibrationPanel(QGroupBox):
@@ -205,7 +175,7 @@ class CalibrationPanel(QGroupBox):
         if self._running() or self.store.total() == 0:
             return
         self.enabled_box.setChecked(False)
-        out = model_store.new_model_dir("personal") / "model.keras"
+        out = catalogue.new_model_dir("personal") / "model.keras"
         worker = PersonalizeWorker(self.store.root, out, Path(self.engine.model_path), self.settings)
         self.tune_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -214,9 +184,9 @@ class CalibrationPanel(QGroupBox):
         self.runs.start(
             worker,
             {
-                worker.step: self._on_step,
-                worker.done: self._on_done,
-                worker.failed: self._on_failed,
+                worker.progress: self._on_step,
+                worker.returned: self._on_done,
+                worker.errored: self._on_failed,
                 worker.finished: self._on_thread_done,
             },
         )
@@ -224,7 +194,8 @@ class CalibrationPanel(QGroupBox):
     def stop(self) -> None:
         self.runs.request_stop()
 
-    def _on_step(self, done: int, total: int) -> None:
+    def _on_step(self, step: tuple[int, int]) -> None:
+        done, total = step
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-
+from fer_desktop.models.classifier import ModelLoadError
 from fer_desktop.pipeline.analyzer import AnalyzerEngine
-from fer_desktop.ui.workers.stoppable import StoppableWorker
+from fer_desktop.ui.workers.base import Worker
 
 
-class ModelLoadWorker(StoppableWorker):
-    loaded = Signal(str)  # path of the model now active
-    refused = Signal(str)  # user-facing reason; the current model stays active
+class ModelLoadWorker(Worker):
+    """``returned``: the path of the model now active; ``errored``: why it was refused.
+
+    A load overtaken by a newer request returns nothing: the newer one reports.
+    """
+
+    expected_errors = (ModelLoadError,)
 
     def __init__(self, engine: AnalyzerEngine, path: str | Path):
         super().__init__()
@@ -20,15 +23,9 @@ class ModelLoadWorker(StoppableWorker):
         self.path = Path(path)
         self.ticket = engine.new_ticket()  # taken now, on the GUI thread: a later request overtakes it
 
-    def run(self) -> None:
-        from fer_desktop.models.classifier import ModelLoadError
+    def work(self) -> str | None:
+        installed = self.engine.use_model(self.path, self.ticket)
+        return str(self.path) if installed else None
 
-        try:
-            installed = self.engine.use_model(self.path, self.ticket)
-        except ModelLoadError as exc:
-            self.refused.emit(str(exc))
-        except Exception as exc:
-            self.refused.emit(f"Cannot load {self.path.name}: {type(exc).__name__}: {exc}")
-        else:
-            if installed:
-                self.loaded.emit(str(self.path))
+    def describe_failure(self, exc: BaseException) -> str:
+        return f"Cannot load {self.path.name}: {type(exc).__name__}: {exc}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from fer_desktop.ui.workers.stoppable import StoppableWorker
+from fer_desktop.ui.workers.base import Worker
 from training.config import TrainConfig
 
 
@@ -41,10 +41,15 @@ def progress_callback(signals: TrainSignals, steps: int):
     )
 
 
-class TrainWorker(StoppableWorker):
+class TrainWorker(Worker):
+    """Prepares the data, then trains; ``returned``: the new model's card.
+
+    ``data_ready`` carries the train / validation class counts once the data is loaded;
+    the epochs and batches go out through ``signals`` (a Keras callback emits them).
+    """
+
     data_ready = Signal(dict)  # class counts of train / validation
-    finished_training = Signal(dict)  # the model card
-    failed = Signal(str)
+    doing = "Training"
 
     def __init__(self, config: TrainConfig, compare_with: Path | None):
         super().__init__()
@@ -52,33 +57,35 @@ class TrainWorker(StoppableWorker):
         self.compare_with = compare_with
         self.signals = TrainSignals()
 
-    def run(self) -> None:
+    @property
+    def expected_errors(self) -> tuple[type[BaseException], ...]:  # type: ignore[override]
+        """Errors written for people; imported only once a run starts (training.fit is not light)."""
+        from training.contract.model_file import ModelFileError
+        from training.datasets import DatasetError
+        from training.fit import StoppedWithoutModelError
+
+        return (DatasetError, StoppedWithoutModelError, ModelFileError, OSError)
+
+    def describe_failure(self, exc: BaseException) -> str:
+        if isinstance(exc, FloatingPointError):  # the NaN guard's own words say what went wrong
+            return f"Training failed: {exc}"
+        return super().describe_failure(exc)
+
+    def work(self) -> dict:
         import numpy as np
 
         from fer_desktop.runtime_imports import import_tensorflow
-        from training.contract.model_file import ModelFileError
-        from training.datasets import DatasetError
-        from training.fit import StoppedWithoutModelError, prepare_data, train
+        from training import data_prep
+        from training.fit import StoppedWithoutModelError, train
 
-        try:
-            import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
-            if not self.stop_requested:
-                data = prepare_data(
-                    self.config, on_warning=self.signals.warning.emit
-                )  # polls no stop flag: seconds to minutes
-            if self.stop_requested:
-                self.failed.emit("Stopped before the first epoch: no model was trained.")
-                return
-            self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
-            steps = int(np.ceil(len(data.train) / self.config.batch_size))
-            callback = progress_callback(self.signals, steps)
-            card = train(self.config, [callback], should_stop=self._stop.is_set, data=data,
-                         compare_with=self.compare_with, on_warning=self.signals.warning.emit)  # fmt: skip
-        except FloatingPointError as exc:
-            self.failed.emit(f"Training failed: {exc}")
-        except (DatasetError, StoppedWithoutModelError, ModelFileError, OSError) as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
-        else:
-            self.finished_training.emit(card)
+        import_tensorflow()  # under the import lock: the Live tab may be loading MediaPipe
+        if not self.stop_requested:
+            # Polls no stop flag: seconds to minutes.
+            data = data_prep.prepare_data(self.config, on_warning=self.signals.warning.emit)
+        if self.stop_requested:
+            raise StoppedWithoutModelError("Stopped before the first epoch: no model was trained.")
+        self.data_ready.emit({"train": data.train.class_counts(), "val": data.val.class_counts()})
+        steps = int(np.ceil(len(data.train) / self.config.batch_size))
+        callback = progress_callback(self.signals, steps)
+        return train(self.config, [callback], should_stop=self._stop.is_set, data=data,
+                     compare_with=self.compare_with, on_warning=self.signals.warning.emit)  # fmt: skip

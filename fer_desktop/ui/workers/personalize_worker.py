@@ -1,0 +1,33 @@
+"""Fine-tunes the active model on the captured calibration crops, on a worker thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fer_desktop.models.classifier import ModelLoadError
+from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
+from fer_desktop.ui.workers.base import Worker
+
+
+class PersonalizeWorker(Worker):
+    """Runs ``personalize_folder`` on the crops under ``folder`` (faces already found: no detection).
+
+    ``progress``: ``(done, total)`` fine-tune steps; ``returned``: the new model's card.
+    """
+
+    expected_errors = (PersonalizeError, ModelLoadError, FloatingPointError, OSError)
+    doing = "Fine-tuning"
+
+    def __init__(self, folder: Path, out: Path, base: Path, settings=None):
+        super().__init__()
+        self.folder, self.out, self.base, self.settings = folder, out, base, settings
+
+    def work(self) -> dict[str, Any]:
+        from fer_desktop.runtime_imports import import_tensorflow
+
+        import_tensorflow()  # under the import lock: the Live worker may be loading MediaPipe
+        return personalize_folder(
+            self.folder, self.out, self.base, detect=False, settings=self.settings,
+            on_step=lambda i, n, _loss: self.progress.emit((i, n)), should_stop=self._stop.is_set,
+        )  # fmt: skip
