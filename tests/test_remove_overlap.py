@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from training.data_prep import remove_overlap
 from training.datasets import LabeledImages
-from training.fit import remove_overlap
 
 
 def distinct_images(values: list[int]) -> np.ndarray:

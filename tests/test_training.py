@@ -11,7 +11,7 @@ import pytest
 
 from training import datasets
 from training.contract.labels import CLASS_NAMES, NUM_CLASSES
-from training.datasets import DatasetError, LabeledImages
+from training.datasets import DatasetError
 
 
 def _face_like(label: int, seed: int) -> np.ndarray:
@@ -108,24 +108,6 @@ def test_remove_overlap_drops_test_duplicates(kaggle_tree):
     public = datasets.load_kaggle_folders(kaggle_tree, "public")  # same pixels as train (same seeds)
     kept, removed = remove_overlap(train, public)
     assert removed == 28 and len(kept) == 0
-
-
-def test_remove_overlap_keeps_what_no_evaluation_split_holds():
-    """A partial overlap: exactly the shared images go, each unique one stays (in order, with its label)."""
-    from training.data_prep import remove_overlap
-
-    rng = np.random.default_rng(3)
-    images = rng.integers(0, 256, (10, 96, 96, 3), dtype=np.uint8)
-    labels = np.arange(10) % 7
-    train = LabeledImages(images, labels, [f"t{i}.png" for i in range(10)])
-    val = LabeledImages(images[[1, 4]], labels[[1, 4]])
-    test = LabeledImages(np.concatenate([images[[7]], images[[4]]]), labels[[7, 4]])  # 4 in both splits
-    kept, removed = remove_overlap(train, val, test)
-    assert removed == 3
-    assert kept.paths == [f"t{i}.png" for i in (0, 2, 3, 5, 6, 8, 9)]
-    np.testing.assert_array_equal(kept.images, images[[0, 2, 3, 5, 6, 8, 9]])
-    np.testing.assert_array_equal(kept.labels, labels[[0, 2, 3, 5, 6, 8, 9]])
-    assert remove_overlap(train)[1] == 0 and len(remove_overlap(train)[0]) == 10  # nothing held out
 
 
 def test_a_few_steps_lower_the_loss_and_round_trip(tmp_path, kaggle_tree):
