@@ -283,11 +283,13 @@ def test_models_are_renamed_and_deleted_from_the_list(qtbot, own_engine, model_p
 
 def test_the_controls_start_at_the_training_defaults(qtbot, own_engine):
     from fer_desktop.ui.train.train_tab import TrainTab
-    from training.config import TrainConfig
+    from training.config import TrainConfig, train_tab_defaults
 
     tab = TrainTab(own_engine)
     qtbot.addWidget(tab)
-    defaults = TrainConfig(data="", out="")
+    defaults = train_tab_defaults()
+    assert (defaults.epochs, defaults.batch_size, defaults.learning_rate) == (10, 64, 5e-4)
+    assert defaults.val_fraction == TrainConfig(data="", out="").val_fraction
     assert (tab.epochs.value(), tab.batch.value()) == (defaults.epochs, defaults.batch_size)
     assert tab.lr.value() == pytest.approx(defaults.learning_rate)
     assert tab.augment.isChecked() is defaults.augment

@@ -40,15 +40,15 @@ from fer_desktop.ui.widgets.train_plots import TrainingPlots
 from fer_desktop.ui.workers.runs import WorkerSlot
 from fer_desktop.ui.workers.train_worker import TrainWorker
 from training.architectures import ARCHITECTURES
-from training.config import TrainConfig
+from training.config import TrainConfig, train_tab_defaults
 from training.contract.wording import count
 
 OWN_SPLIT_UNKNOWN = "The dataset's own split"
 OWN_SPLIT = "The dataset's own (PublicTest)"
 NO_OWN_SPLIT = "None in this dataset"
 STOPPING = "Stopping after this batch; keeping the best model so far…"
-# The controls start at the training defaults (the CLI's too): one source, so they cannot disagree.
-DEFAULTS = TrainConfig(data="", out="")
+# The controls start at training.config's Train tab start: one source beside the CLI's defaults.
+DEFAULTS = train_tab_defaults()
 
 
 class TrainTab(QWidget):
