@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fer_desktop.live.sources import Frame
 from fer_desktop.pipeline.faces import Box, crop_face, square_crop_box
+from fer_desktop.pipeline.frame import Frame
 from training.contract.labels import CLASS_NAMES
 
 

@@ -18,7 +18,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fer_desktop.live.sources import Frame, SourceError
+from fer_desktop.live.sources import SourceError
+from fer_desktop.pipeline.frame import Frame
 from fer_desktop.ui.main_window import MainWindow
 from fer_desktop.ui.workers import live_worker
 from fer_desktop.ui.workers.runs import alive_workers
