@@ -78,7 +78,7 @@ def test_crop_face_returns_square_view(astronaut_bgr):
 
 def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monkeypatch):
     from fer_desktop.models import classifier as classifier_module
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
 
     opened = []
     real_open = classifier_module.open_classifier

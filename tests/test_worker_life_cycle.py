@@ -178,7 +178,7 @@ def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, 
 
 
 def test_a_model_chosen_before_anything_ran_is_taken(qtbot, model_path, model_copy):
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
 
     engine = AnalyzerEngine(model_path)  # nothing built yet
     win = MainWindow(engine, source="15")

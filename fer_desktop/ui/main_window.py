@@ -7,7 +7,7 @@ import contextlib
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from fer_desktop import __version__
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.settings import get_setting, update_settings
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
 from fer_desktop.ui.label.label_tab import LabelTab

@@ -31,7 +31,8 @@ from fer_desktop.live.playback import SourceInfo
 from fer_desktop.live.snapshots import save_snapshot
 from fer_desktop.live.timeline import EmotionTimeline
 from fer_desktop.paths import recordings_dir, snapshots_dir
-from fer_desktop.pipeline.analyzer import AnalyzerEngine, FrameResult
+from fer_desktop.pipeline.analyzer import FrameResult
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.pipeline.overlay import draw_results
 from fer_desktop.settings import read_settings, update_settings
 from fer_desktop.ui.live.calibration_panel import CalibrationPanel

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from fer_desktop.models import catalogue as model_store
 from fer_desktop.models.classifier import ModelLoadError
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, choose_open_file
 from fer_desktop.ui.widgets.report_view import ReportView
 from fer_desktop.ui.widgets.train_plots import TrainingPlots

@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 
 from fer_desktop.live.playback import PlaybackControl, SourceInfo
 from fer_desktop.live.sources import FrameSource, LatestFrameGrabber, SourceError, open_source
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.workers.stoppable import StoppableWorker
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.workers.stoppable import StoppableWorker
 
 
