@@ -76,7 +76,7 @@ def shoot_live(window, tmp: Path, out: str, args) -> None:
 
     def on_result(result) -> None:
         third = [f for f in result.faces if f.box.x > 400]
-        if third and tab.selected_id != third[0].track_id:
+        if third and tab.session.selected_id != third[0].track_id:
             b = third[0].box
             tab.view.clicked_at.emit(b.x + b.w / 2, b.y + b.h / 2)  # as a click on that face
         if result.time >= 25:

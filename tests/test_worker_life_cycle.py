@@ -93,7 +93,7 @@ def model_copy(model_path, tmp_path) -> Path:
 
 def shown_shapes(tab) -> list[tuple]:
     shapes: list[tuple] = []
-    tab.result_shown.connect(lambda _r: shapes.append(tab.last_annotated.shape))
+    tab.result_shown.connect(lambda _r: shapes.append(tab.session.last_annotated.shape))
     return shapes
 
 
