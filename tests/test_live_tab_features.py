@@ -18,7 +18,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 
 from fer_desktop.live import cameras
-from fer_desktop.live.live_recorder import RECORDING_COLUMNS
+from fer_desktop.live.recording import CSV_COLUMNS, WALL_TIME_COLUMN
 from fer_desktop.live.session import RUNTIME_NAMES
 from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
 from fer_desktop.pipeline.faces import Box
@@ -157,8 +157,8 @@ def test_record_writes_csv_and_video_finalised_on_source_change(qtbot, engine, f
     (mp4_path,) = (tmp_path / "rec").glob("*.mp4")
     assert not list((tmp_path / "rec").glob(".*"))  # no part files left
     rows = _rows(csv_path)
-    assert rows[0] == RECORDING_COLUMNS and len(rows) >= 6
-    assert {r[RECORDING_COLUMNS.index("emotion")] for r in rows[1:]} <= set(CLASS_NAMES)
+    assert rows[0] == [*CSV_COLUMNS, WALL_TIME_COLUMN] and len(rows) >= 6
+    assert {r[CSV_COLUMNS.index("emotion")] for r in rows[1:]} <= set(CLASS_NAMES)
     import cv2
 
     cap = cv2.VideoCapture(str(mp4_path))
