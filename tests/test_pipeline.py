@@ -114,3 +114,23 @@ def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monk
     finally:
         eng.close()
     assert opened[-1]._classifier is None
+
+
+def test_the_pipeline_depends_on_no_feature_package():
+    """Frames, faces, tracking, the analyzer and its engine: the live, labelling and personal
+    features and the GUI build on the pipeline, never the other way round."""
+    import ast
+    from pathlib import Path
+
+    import fer_desktop.pipeline
+
+    features = ("fer_desktop.live", "fer_desktop.labelling", "fer_desktop.personal", "fer_desktop.ui")
+    imported = set()
+    for path in Path(fer_desktop.pipeline.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add((path.name, node.module))
+            elif isinstance(node, ast.Import):
+                imported.update((path.name, alias.name) for alias in node.names)
+    assert imported, "no imports found: the walk is broken"
+    assert [(f, m) for f, m in imported if m.startswith(features)] == []
