@@ -73,7 +73,7 @@ def shoot_live(window, tmp: Path, out: str, args) -> None:
 
     def on_result(result) -> None:
         third = [f for f in result.faces if f.box.x > 400]
-        if third and tab.selected_id != third[0].track_id:
+        if third and tab.session.selected_id != third[0].track_id:
             b = third[0].box
             tab.view.clicked_at.emit(b.x + b.w / 2, b.y + b.h / 2)  # as a click on that face
         if result.time >= 25:
@@ -188,7 +188,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from fer_desktop.models.catalogue import active_model_path
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
     from fer_desktop.ui.main_window import MainWindow
     from fer_desktop.ui.workers.runs import wait_for_workers
 

@@ -225,7 +225,7 @@ def run_child(seconds: float, interval: float, report: Path, malloc_trim: bool) 
     from PySide6.QtWidgets import QApplication
 
     from fer_desktop.paths import default_model_path
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
     from fer_desktop.ui.main_window import MainWindow
     from fer_desktop.ui.workers.runs import alive_workers, wait_for_workers
     from fer_desktop.ui.workers.stoppable import StoppableWorker

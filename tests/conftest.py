@@ -169,7 +169,7 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def engine(model_path):
     """One analyzer for the whole session: loading TensorFlow models takes seconds."""
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
 
     eng = AnalyzerEngine(model_path)
     eng.get()

@@ -66,7 +66,7 @@ def test_opening_the_main_window_does_not_import_tensorflow():
 
     code = (
         "import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
-        "from fer_desktop.pipeline.analyzer import AnalyzerEngine;"
+        "from fer_desktop.pipeline.engine import AnalyzerEngine;"
         "from fer_desktop.paths import default_model_path;"
         "from fer_desktop.ui.main_window import MainWindow;"
         "w = MainWindow(AnalyzerEngine(default_model_path()), '0');"

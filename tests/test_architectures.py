@@ -63,7 +63,7 @@ def test_train_cli_passes_the_arch_and_refuses_bad_combinations(tmp_path, monkey
 
 
 def test_train_tab_arch_choice_reaches_the_config(qtbot, model_path):
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
     from fer_desktop.ui.train.train_tab import TrainTab
 
     engine = AnalyzerEngine(model_path)

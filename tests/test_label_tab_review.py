@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 
 from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.main_window import MainWindow
 from fer_desktop.ui.models.face_grid_model import ROW_ROLE
 from training.contract.labels import CLASS_NAMES

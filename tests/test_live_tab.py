@@ -29,10 +29,10 @@ def test_live_tab_receives_and_draws_results(qtbot, window, tmp_path):
     assert len(result.faces) == 1
     assert tab.view.has_frame()
     # The annotated frame differs from the raw one where the box is drawn.
-    assert tab.last_annotated is not None and tab.last_annotated.shape == (480, 640, 3)
+    assert tab.session.last_annotated is not None and tab.session.last_annotated.shape == (480, 640, 3)
     values = tab.panel.values()
     assert sum(values.values()) == pytest.approx(1.0, abs=0.01)
-    assert tab.selected_id == result.faces[0].track_id
+    assert tab.session.selected_id == result.faces[0].track_id
     assert "Latency" in tab.latency_label.text()
     # Snapshot writes the annotated frame.
     tab.snapshot_dir = tmp_path / "snaps"
@@ -41,7 +41,7 @@ def test_live_tab_receives_and_draws_results(qtbot, window, tmp_path):
     import cv2
 
     saved = cv2.imread(str(snap))
-    assert np.array_equal(saved, tab.last_annotated)
+    assert np.array_equal(saved, tab.session.last_annotated)
 
 
 def test_worker_stops_cleanly_when_window_closes(qtbot, window):

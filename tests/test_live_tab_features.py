@@ -18,11 +18,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 
 from fer_desktop.live import cameras
-from fer_desktop.live.live_recorder import RECORDING_COLUMNS
+from fer_desktop.live.recording import CSV_COLUMNS, WALL_TIME_COLUMN
+from fer_desktop.live.session import RUNTIME_NAMES
 from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
 from fer_desktop.pipeline.faces import Box
-from fer_desktop.settings import read_settings
-from fer_desktop.ui.live.live_tab import RUNTIME_NAMES
+from fer_desktop.recent_folders import last_folder
+from fer_desktop.settings import json_values, read_settings
 from fer_desktop.ui.main_window import MainWindow
 from tests.conftest import write_video
 from training.contract.labels import CLASS_NAMES
@@ -68,8 +69,8 @@ def test_face_ids_survive_mirror_toggled_mid_video_and_the_timeline_follows(qtbo
     for face_id, x in _centres(before).items():  # and each id is the same face, now on the other side
         assert _centres(after)[face_id] == pytest.approx(640 - x, abs=12)
     # The timeline has one lane per face, the selected one marked.
-    assert tab.timeline.face_ids() == sorted(_centres(before))
-    assert f"▶ Face {tab.selected_id}" in tab.timeline_view.face_labels
+    assert tab.session.timeline.face_ids() == sorted(_centres(before))
+    assert f"▶ Face {tab.session.selected_id}" in tab.timeline_view.face_labels
     assert len(tab.timeline_view.face_labels) == 3
     win.close()
 
@@ -88,7 +89,7 @@ def test_pause_step_seek_loop_and_a_click_redraws_while_paused(qtbot, engine, th
     tab.result_shown.connect(seen.append)
     qtbot.wait(800)
     assert seen == []  # paused: nothing new
-    last = tab.last_result.index
+    last = tab.session.last_result.index
     tab.playback.step_button.click()
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=10000)
     assert seen[0].index == last + 1
@@ -96,13 +97,13 @@ def test_pause_step_seek_loop_and_a_click_redraws_while_paused(qtbot, engine, th
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=10000)
     assert seen[1].index == 150 and tab.playback.position_label.text().startswith("00:00:05.0 /")
     # A click on another face: selection, panel and timeline change at once, with no new frame.
-    other = next(f for f in tab.last_result.faces if f.track_id != tab.selected_id)
-    drawn_before = tab.last_annotated.copy()
+    other = next(f for f in tab.session.last_result.faces if f.track_id != tab.session.selected_id)
+    drawn_before = tab.session.last_annotated.copy()
     tab.view.clicked_at.emit(other.box.x + other.box.w / 2, other.box.y + other.box.h / 2)
-    assert tab.selected_id == other.track_id
+    assert tab.session.selected_id == other.track_id
     assert tab.panel.title().startswith(f"Face {other.track_id}:")
     assert f"▶ Face {other.track_id}" in tab.timeline_view.face_labels
-    assert not np.array_equal(drawn_before, tab.last_annotated)
+    assert not np.array_equal(drawn_before, tab.session.last_annotated)
     qtbot.wait(300)
     assert len(seen) == 2
     tab.playback.loop_box.setChecked(True)
@@ -156,8 +157,8 @@ def test_record_writes_csv_and_video_finalised_on_source_change(qtbot, engine, f
     (mp4_path,) = (tmp_path / "rec").glob("*.mp4")
     assert not list((tmp_path / "rec").glob(".*"))  # no part files left
     rows = _rows(csv_path)
-    assert rows[0] == RECORDING_COLUMNS and len(rows) >= 6
-    assert {r[RECORDING_COLUMNS.index("emotion")] for r in rows[1:]} <= set(CLASS_NAMES)
+    assert rows[0] == [*CSV_COLUMNS, WALL_TIME_COLUMN] and len(rows) >= 6
+    assert {r[CSV_COLUMNS.index("emotion")] for r in rows[1:]} <= set(CLASS_NAMES)
     import cv2
 
     cap = cv2.VideoCapture(str(mp4_path))
@@ -227,9 +228,9 @@ def test_cameras_by_name_or_by_number(qtbot, engine, monkeypatch):
     monkeypatch.setattr(cameras, "enumerate_cameras", lambda: [])  # what this machine gives
     win = _window(qtbot, engine, "15")
     tab = win.live_tab
-    assert tab.camera_index.isVisibleTo(tab) and not tab.camera_choice.isVisibleTo(tab)
-    tab.camera_index.setValue(3)
-    assert tab.camera_spec() == "3"
+    assert tab.camera.index.isVisibleTo(tab) and not tab.camera.choice.isVisibleTo(tab)
+    tab.camera.index.setValue(3)
+    assert tab.camera.spec() == "3"
     win.close()
 
     fake = [
@@ -240,12 +241,12 @@ def test_cameras_by_name_or_by_number(qtbot, engine, monkeypatch):
     monkeypatch.setattr(cameras, "enumerate_cameras", lambda: fake)
     win = _window(qtbot, engine, "15")
     tab = win.live_tab
-    assert tab.camera_choice.isVisibleTo(tab) and not tab.camera_index.isVisibleTo(tab)
-    names = [tab.camera_choice.itemText(i) for i in range(tab.camera_choice.count())]
+    assert tab.camera.choice.isVisibleTo(tab) and not tab.camera.index.isVisibleTo(tab)
+    names = [tab.camera.choice.itemText(i) for i in range(tab.camera.choice.count())]
     assert names == ["Integrated Camera (#0)", "USB Webcam (#2)"]
-    tab.camera_choice.setCurrentIndex(1)
-    tab.resolution_choice.setCurrentText("1280x720")
-    assert tab.camera_spec() == "2"
+    tab.camera.choice.setCurrentIndex(1)
+    tab.camera.resolution.setCurrentText("1280x720")
+    assert tab.camera.spec() == "2"
     with qtbot.waitSignal(tab.message, timeout=10000):  # no camera 2 here: a message, no traceback
         tab.camera_button.click()
     assert tab.source_spec == "2"
@@ -263,25 +264,26 @@ def test_camera_list_refreshes_and_keeps_the_chosen_camera(qtbot, engine, monkey
     monkeypatch.setattr(cameras, "enumerate_cameras", lambda: listed)
     win = _window(qtbot, engine, "15")
     tab = win.live_tab
-    tab.camera_choice.setCurrentIndex(1)
+    tab.camera.choice.setCurrentIndex(1)
     # Plugged in: a camera takes the number the USB webcam had; the choice follows its name.
     listed = [
         SimpleNamespace(index=0, name="Integrated Camera"),
         SimpleNamespace(index=2, name="Capture Card"),
         SimpleNamespace(index=3, name="USB Webcam"),
     ]
-    tab.refresh_cameras_button.click()
-    names = [tab.camera_choice.itemText(i) for i in range(tab.camera_choice.count())]
+    tab.camera.refresh_button.click()
+    names = [tab.camera.choice.itemText(i) for i in range(tab.camera.choice.count())]
     assert names == ["Integrated Camera (#0)", "Capture Card (#2)", "USB Webcam (#3)"]
-    assert tab.camera_spec() == "3" and tab.settings()["camera"] == {"index": 3, "name": "USB Webcam"}
+    assert tab.camera.spec() == "3"
+    assert json_values(**tab.settings())["camera"] == {"index": 3, "name": "USB Webcam"}
     listed = []  # all unplugged: back to the camera number, the chosen camera's
-    tab.refresh_cameras_button.click()
-    assert tab.camera_index.isVisibleTo(tab) and not tab.camera_choice.isVisibleTo(tab)
-    assert tab.camera_spec() == "3"
-    tab.camera_index.setValue(7)  # typed while none was listed, then two cameras of one model appear
+    tab.camera.refresh_button.click()
+    assert tab.camera.index.isVisibleTo(tab) and not tab.camera.choice.isVisibleTo(tab)
+    assert tab.camera.spec() == "3"
+    tab.camera.index.setValue(7)  # typed while none was listed, then two cameras of one model appear
     listed = [SimpleNamespace(index=5, name="USB Webcam"), SimpleNamespace(index=7, name="USB Webcam")]
-    tab.refresh_cameras_button.click()
-    assert tab.camera_spec() == "7"
+    tab.camera.refresh_button.click()
+    assert tab.camera.spec() == "7"
     win.close()
 
 
@@ -306,12 +308,12 @@ def test_resolution_choice_reaches_the_camera(qtbot, engine, monkeypatch):
     monkeypatch.setattr(cv2, "VideoCapture", lambda index: FakeCapture())
     win = _window(qtbot, engine, "15")
     tab = win.live_tab
-    tab.resolution_choice.setCurrentText("1920x1080")
-    CameraSource(0, tab.camera_resolution())
+    tab.camera.resolution.setCurrentText("1920x1080")
+    CameraSource(0, tab.camera.resolution_size())
     assert asked == [(cv2.CAP_PROP_FRAME_WIDTH, 1920), (cv2.CAP_PROP_FRAME_HEIGHT, 1080)]
     asked.clear()
-    tab.resolution_choice.setCurrentText("Default")
-    CameraSource(0, tab.camera_resolution())
+    tab.camera.resolution.setCurrentText("Default")
+    CameraSource(0, tab.camera.resolution_size())
     assert asked == []
     win.close()
 
@@ -360,8 +362,8 @@ def test_settings_come_back_in_a_new_window(qtbot, engine, face_video, tmp_path,
     tab = win.live_tab
     tab.mirror_box.setChecked(True)
     tab.smoothing_slider.setValue(35)
-    tab.camera_index.setValue(4)
-    tab.resolution_choice.setCurrentText("640x480")
+    tab.camera.index.setValue(4)
+    tab.camera.resolution.setCurrentText("640x480")
     tab.playback.loop_box.setChecked(True)
     tab.playback.pace.setValue(2.5)
     tab.record.video_box.setChecked(True)
@@ -380,9 +382,10 @@ def test_settings_come_back_in_a_new_window(qtbot, engine, face_video, tmp_path,
     assert (again.width(), again.height()) == (1234, 777)
     assert tab.mirror_box.isChecked() and tab.smoothing_slider.value() == 35
     assert engine.smoothing == pytest.approx(0.35)
-    assert tab.camera_index.value() == 4 and tab.resolution_choice.currentText() == "640x480"
+    assert tab.camera.index.value() == 4 and tab.camera.resolution.currentText() == "640x480"
     assert tab.playback.loop_box.isChecked() and tab.playback.pace.value() == 2.5
     assert tab.record.video_box.isChecked() and tab.record.folder == tmp_path / "my recordings"
-    assert tab._last_video == str(face_video) and tab._last_folder == str(tmp_path)
+    assert last_folder("live_video") == str(face_video.parent.resolve())
+    assert last_folder("live_folder") == str(tmp_path.resolve())
     again.close()
     engine.set_smoothing(0.6)  # the session's shared engine goes back to its default

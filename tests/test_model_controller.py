@@ -29,7 +29,7 @@ def test_epoch_clock_estimates_from_batches_then_from_epochs():
 def test_the_controller_switches_remembers_and_refuses(qtbot, model_path, tmp_path):
     from fer_desktop.models.catalogue import active_model_path
     from fer_desktop.paths import user_models_dir
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
     from fer_desktop.ui.model_controller import ModelController
 
     other = user_models_dir() / "other" / "model.keras"

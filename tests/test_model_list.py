@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from fer_desktop.models import catalogue as model_store
 from fer_desktop.models.catalogue import StoredModel, list_models, lower_than_current
 from fer_desktop.paths import user_models_dir
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 
 
 def _card(acc: float, n: int, **extra) -> dict:

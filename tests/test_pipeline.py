@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fer_desktop.live.sources import Frame
 from fer_desktop.pipeline.faces import Box, crop_face, square_crop_box
+from fer_desktop.pipeline.frame import Frame
 from training.contract.labels import CLASS_NAMES
 
 
@@ -78,7 +78,7 @@ def test_crop_face_returns_square_view(astronaut_bgr):
 
 def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monkeypatch):
     from fer_desktop.models import classifier as classifier_module
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
 
     opened = []
     real_open = classifier_module.open_classifier
@@ -114,3 +114,23 @@ def test_model_switches_leave_no_classifier_open(model_path, astronaut_bgr, monk
     finally:
         eng.close()
     assert opened[-1]._classifier is None
+
+
+def test_the_pipeline_depends_on_no_feature_package():
+    """Frames, faces, tracking, the analyzer and its engine: the live, labelling and personal
+    features and the GUI build on the pipeline, never the other way round."""
+    import ast
+    from pathlib import Path
+
+    import fer_desktop.pipeline
+
+    features = ("fer_desktop.live", "fer_desktop.labelling", "fer_desktop.personal", "fer_desktop.ui")
+    imported = set()
+    for path in Path(fer_desktop.pipeline.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add((path.name, node.module))
+            elif isinstance(node, ast.Import):
+                imported.update((path.name, alias.name) for alias in node.names)
+    assert imported, "no imports found: the walk is broken"
+    assert [(f, m) for f, m in imported if m.startswith(features)] == []

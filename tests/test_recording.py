@@ -70,6 +70,22 @@ def test_the_annotated_video_takes_every_frame_at_the_given_rate(tmp_path):
     assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == 7
 
 
+def test_drawn_frames_are_written_repeated_and_at_the_first_frames_size(tmp_path):
+    video = tmp_path / "paced.avi"
+    with SessionRecorder(tmp_path / "s.csv", video_path=video, fps=10) as rec:
+        rec.write_video_frame(np.full((120, 240, 3), 90, np.uint8), 3)  # held for three frames
+        rec.write_video_frame(np.full((240, 480, 3), 30, np.uint8))  # another size: scaled
+        rec.write_video_frame(np.zeros((120, 240, 3), np.uint8), 0)  # nothing due yet
+        assert not video.exists()  # written under a hidden part name until closed
+    cap = cv2.VideoCapture(str(video))
+    assert (cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (240, 120)
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == 4
+    cap.release()
+    with SessionRecorder(tmp_path / "t.csv") as rec:
+        rec.write_video_frame(np.zeros((10, 10, 3), np.uint8), 2)  # no video asked for: a no-op
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paced.avi", "s.csv", "t.csv"]
+
+
 def test_an_unknown_video_type_is_refused_before_any_work(tmp_path):
     with pytest.raises(RecordingError, match=r"\.mp4"):
         SessionRecorder(tmp_path / "s.csv", video_path=tmp_path / "out.gif")

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_desktop.live.live_recorder import RECORDING_COLUMNS, LiveRecorder, RecordingError
-from fer_desktop.live.recording import CSV_COLUMNS, face_rows
+from fer_desktop.live.live_recorder import LiveRecorder, RecordingError
+from fer_desktop.live.recording import CSV_COLUMNS, WALL_TIME_COLUMN, csv_columns, face_rows
 from fer_desktop.pipeline.analyzer import FaceResult, FrameResult
 from fer_desktop.pipeline.faces import Box
 
@@ -30,7 +30,7 @@ def test_recording_writes_video_rows_plus_wall_clock_and_a_timed_video(tmp_path)
     assert [p.suffix for p in rec.paths] == [".csv", ".mp4"]
     assert sorted(p.name for p in (tmp_path / "rec").iterdir()) == sorted(p.name for p in rec.paths)
     rows = list(csv.reader(rec.csv_path.open(encoding="utf-8")))
-    assert rows[0] == RECORDING_COLUMNS and rows[0][: len(CSV_COLUMNS)] == CSV_COLUMNS
+    assert rows[0] == rec.columns == csv_columns(wall_clock=True) == [*CSV_COLUMNS, WALL_TIME_COLUMN]
     assert rows[1][:-1] == [str(v) for v in next(face_rows(_result(0)))]
     assert rows[4][0] == "5" and rows[4][-1].startswith("2023-11-14T")
     cap = cv2.VideoCapture(str(rec.video_path))

@@ -156,7 +156,7 @@ def test_the_live_pipeline_starts_without_tensorflow(model_path, one_face_frame,
         import sys
         import numpy as np
         from fer_desktop.pipeline.analyzer import build_analyzer
-        from fer_desktop.live.sources import Frame
+        from fer_desktop.pipeline.frame import Frame
 
         analyzer = build_analyzer({str(model_path)!r})
         result = analyzer.analyze(Frame(np.load({str(frame_file)!r}), 0, 0.0))

@@ -18,7 +18,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fer_desktop.live.sources import Frame, SourceError
+from fer_desktop.live.sources import SourceError
+from fer_desktop.pipeline.frame import Frame
 from fer_desktop.ui.main_window import MainWindow
 from fer_desktop.ui.workers import live_worker
 from fer_desktop.ui.workers.runs import alive_workers
@@ -92,7 +93,7 @@ def model_copy(model_path, tmp_path) -> Path:
 
 def shown_shapes(tab) -> list[tuple]:
     shapes: list[tuple] = []
-    tab.result_shown.connect(lambda _r: shapes.append(tab.last_annotated.shape))
+    tab.result_shown.connect(lambda _r: shapes.append(tab.session.last_annotated.shape))
     return shapes
 
 
@@ -177,7 +178,7 @@ def test_model_swap_loop_during_a_running_video(qtbot, window, long_face_video, 
 
 
 def test_a_model_chosen_before_anything_ran_is_taken(qtbot, model_path, model_copy):
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
 
     engine = AnalyzerEngine(model_path)  # nothing built yet
     win = MainWindow(engine, source="15")

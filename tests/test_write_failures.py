@@ -101,7 +101,7 @@ def test_a_second_label_run_on_the_same_out_is_refused(photos, tmp_path, capsys)
 
 def test_label_tab_export_on_a_full_disk_says_so_and_keeps_the_earlier_file(qtbot, model_path, tmp_path,
                                                                            monkeypatch):  # fmt: skip
-    from fer_desktop.pipeline.analyzer import AnalyzerEngine
+    from fer_desktop.pipeline.engine import AnalyzerEngine
     from fer_desktop.ui.label.label_tab import LabelTab
 
     tab = LabelTab(AnalyzerEngine(model_path))  # never built: exports need no model

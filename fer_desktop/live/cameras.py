@@ -51,3 +51,19 @@ def list_cameras() -> list[Camera]:
         if isinstance(index, int) and index not in cameras:
             cameras[index] = Camera(index, str(getattr(info, "name", "") or f"Camera {index}"))
     return sorted(cameras.values(), key=lambda c: c.index)
+
+
+def find_camera(cameras: list[Camera], name: str | None, index: int | None) -> int | None:
+    """Where the chosen camera is in ``cameras``: by name and number, else by name, else by number.
+
+    A camera plugged in may take the number another had, so the name counts first;
+    two cameras of one model share a name, so the number breaks the tie.
+    """
+    for matches in (
+        [i for i, c in enumerate(cameras) if (c.name, c.index) == (name, index)],
+        [i for i, c in enumerate(cameras) if c.name == name],
+        [i for i, c in enumerate(cameras) if c.index == index],
+    ):
+        if matches:
+            return matches[0]
+    return None

@@ -1,9 +1,10 @@
 """Recording a Live session: the `video` command's CSV rows plus wall-clock time, and the annotated video.
 
-Plain Python (no Qt). The rows go through :class:`fer_desktop.live.recording.SessionRecorder`,
-the writer of ``fer-desktop video``, so both write the same columns the same way; this
-module adds what live video needs: a writer thread, and a video paced by the source's
-clock from the frames the window drew (the display may drop frames; the CLI never does).
+Plain Python (no Qt). The rows and the video go through
+:class:`fer_desktop.live.recording.SessionRecorder`, the writer of ``fer-desktop video``, so
+both write the same columns, codec and ``.part`` files the same way; this module adds what
+live video needs: a writer thread, and a video paced by the source's clock from the frames
+the window drew (the display may drop frames; the CLI never does).
 The GUI thread only queues results (:meth:`LiveRecorder.add`);
 a writer thread of the recorder writes them, so encoding video never blocks the
 window. Files are written under hidden ``.part`` names and renamed to their final
@@ -14,27 +15,17 @@ in :attr:`LiveRecorder.error`; whatever was written before is kept.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from fer_desktop.live.recording import (
-    CSV_COLUMNS,
-    WALL_TIME_COLUMN,
-    RecordingError,
-    SessionRecorder,
-    part_path,
-)
+from fer_desktop.live.recording import RecordingError, SessionRecorder
 from fer_desktop.pipeline.analyzer import FrameResult
 from fer_desktop.write_errors import describe_write_error
 
-RECORDING_COLUMNS = [*CSV_COLUMNS, WALL_TIME_COLUMN]  # the `video` columns in order, then wall-clock time
-VIDEO_FOURCC = "mp4v"
 MAX_GAP_S = 1.0  # a seek forward fills at most this much of the video with the last frame
 MAX_QUEUED_FRAMES = 60  # beyond this backlog a frame goes to the CSV only (the video holds the last one)
 
@@ -68,19 +59,23 @@ class LiveRecorder:
             stem = session_stem(self.folder)
             self.csv_path = self.folder / f"{stem}.csv"
             self.video_path = self.folder / f"{stem}.mp4" if video else None
-            self._video_part = part_path(self.video_path) if video else None
-            self._rows = SessionRecorder(self.csv_path, wall_clock=True)
+            self._rows = SessionRecorder(
+                self.csv_path, video_path=self.video_path, fps=self.fps, wall_clock=True
+            )
         except OSError as exc:
             raise RecordingError(f"Recording not started: {describe_write_error(exc, self.folder)}") from exc
-        self._video: cv2.VideoWriter | None = None
-        self._video_size: tuple[int, int] | None = None
-        self._video_t0: float | None = None
+        self._video_t0: float | None = None  # the source time of the video's first frame
         self._last_frame: np.ndarray | None = None
         self._queue: queue.Queue = queue.Queue()
         self._stopping = False
         # Not a daemon: Python waits for it at exit, so a recording is finalised when the app closes.
         self._thread = threading.Thread(target=self._run, name="session-recorder")
         self._thread.start()
+
+    @property
+    def columns(self) -> list[str]:
+        """The CSV's header: the ``video`` columns, then ``wall_time``."""
+        return self._rows.columns
 
     @property
     def paths(self) -> list[Path]:
@@ -141,17 +136,8 @@ class LiveRecorder:
             if self._last_frame is None:
                 return
             frame = self._last_frame
-        if self._video is None:
-            h, w = frame.shape[:2]
-            self._video_size = (w, h)
+        if self._video_t0 is None:
             self._video_t0 = t
-            self._video = cv2.VideoWriter(
-                str(self._video_part), cv2.VideoWriter_fourcc(*VIDEO_FOURCC), self.fps, (w, h)
-            )
-            if not self._video.isOpened():
-                raise OSError(f"OpenCV cannot write {VIDEO_FOURCC} video")
-        if (frame.shape[1], frame.shape[0]) != self._video_size:
-            frame = cv2.resize(frame, self._video_size)
         due = round((t - self._video_t0) * self.fps) + 1  # frames the video should hold after this one
         repeats = min(due - self.frames_written, max(1, round(MAX_GAP_S * self.fps)))
         if due < self.frames_written:  # a seek back or a loop: time restarts from here
@@ -159,8 +145,7 @@ class LiveRecorder:
         if not held:
             repeats = max(repeats, 1)
             self._last_frame = frame
-        for _ in range(repeats):
-            self._video.write(frame)
+        self._rows.write_video_frame(frame, repeats)  # the first frame opens the video, at its size
         self.frames_written += max(repeats, 0)
 
     def _finalise(self) -> None:
@@ -168,16 +153,27 @@ class LiveRecorder:
         try:
             self._rows.close(keep_partial=True)
         except OSError as exc:
-            self.error = self.error or f"Recording not saved: {describe_write_error(exc, self.csv_path)}"
-        if self._video is not None:
-            self._video.release()
-            try:
-                if self._video_part.stat().st_size == 0:
-                    raise OSError("the video is empty")
-                os.replace(self._video_part, self.video_path)
-            except OSError as exc:
-                self.error = self.error or f"Video not saved: {describe_write_error(exc, self.video_path)}"
-        elif self.video_path is not None:
+            where = self._failed_path(exc)
+            self.error = self.error or f"Recording not saved: {describe_write_error(exc, where)}"
+        if self.video_path is not None and self.video_path not in self._rows.finished:
             self.video_path = None  # no frame came: there is no video
+        elif self.video_path is not None and _is_empty(self.video_path):
+            self.video_path.unlink(missing_ok=True)
+            self.video_path = None
+            self.error = self.error or "Video not saved: the video is empty"
         while not self._queue.empty():  # drop what arrived after a failure
             self._queue.get_nowait()
+
+    def _failed_path(self, exc: OSError) -> Path:
+        """The output an error at close was about: the video's when it names the video, else the CSV."""
+        named = str(exc.filename or "")
+        if self.video_path is not None and self.video_path.name in named:
+            return self.video_path
+        return self.csv_path
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return True

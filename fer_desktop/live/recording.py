@@ -55,6 +55,11 @@ class RecordingSummary:
     frames_with_face: int = 0
 
 
+def csv_columns(wall_clock: bool = False) -> list[str]:
+    """The CSV's header: the ``video`` columns in order, then ``wall_time`` when asked for."""
+    return [*CSV_COLUMNS, WALL_TIME_COLUMN] if wall_clock else list(CSV_COLUMNS)
+
+
 def face_rows(result: FrameResult) -> Iterator[list]:
     """The CSV rows of one frame: one per face, in the contract's column order."""
     for face in result.faces:
@@ -142,7 +147,7 @@ class SessionRecorder:
 
     @property
     def columns(self) -> list[str]:
-        return [*CSV_COLUMNS, WALL_TIME_COLUMN] if self.wall_clock else list(CSV_COLUMNS)
+        return csv_columns(self.wall_clock)
 
     def add(
         self,
@@ -163,14 +168,24 @@ class SessionRecorder:
             rows = [[*r, stamp] for r in rows]
         self._csv.writerows(rows)
         if self._video_part is not None and image is not None:
-            self._write_video_frame(draw_results(image, result, selected_id))
+            self.write_video_frame(draw_results(image, result, selected_id))
         if self.timeline is not None:
             self.timeline.add(result)
         self.summary.frames += 1
         self.summary.faces += len(result.faces)
         self.summary.frames_with_face += bool(result.faces)
 
-    def _write_video_frame(self, annotated: np.ndarray) -> None:
+    def write_video_frame(self, annotated: np.ndarray, repeats: int = 1) -> None:
+        """Write an already drawn frame ``repeats`` times to the video (a no-op without one).
+
+        The video is opened at the first frame, at its size; a later frame of another size
+        is scaled to it. A caller that paces the video by the source's clock (the Live
+        tab's recorder) repeats a frame to fill the time until the next one.
+        """
+        if self._video_part is None or repeats <= 0:
+            return
+        if self._closed:
+            raise RuntimeError("the recording is closed")
         h, w = annotated.shape[:2]
         if self._video is None:
             fourcc = cv2.VideoWriter_fourcc(*video_codec(self.video_path))
@@ -181,7 +196,8 @@ class SessionRecorder:
         elif (w, h) != self._video_size:
             # A camera that changes resolution mid-session: keep the first size, as a video must.
             annotated = cv2.resize(annotated, self._video_size, interpolation=cv2.INTER_AREA)
-        self._video.write(annotated)
+        for _ in range(repeats):
+            self._video.write(annotated)
 
     def close(self, keep_partial: bool = False) -> RecordingSummary:
         """Finish every output and move it into place; returns the counts.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -16,18 +15,12 @@ import cv2
 import numpy as np
 
 from fer_desktop.live.playback import DEFAULT_FOLDER_PACE_S, PlaybackControl, is_seekable
+from fer_desktop.pipeline.frame import Frame
 from training.contract.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 
 
 class SourceError(RuntimeError):
     """A source that cannot be opened or stopped delivering; the message is for the user."""
-
-
-@dataclass
-class Frame:
-    image: np.ndarray  # BGR uint8
-    index: int
-    time: float  # seconds since the start of the source
 
 
 class FrameSource(Protocol):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fer_desktop.paths import default_model_path, user_models_dir
-from fer_desktop.settings import get_setting, update_settings
+from fer_desktop.settings import load_settings, save_settings
 from training.contract import atomic
 from training.contract.model_card import card_paths, read_card
 from training.contract.wording import count
@@ -21,14 +21,14 @@ from training.contract.wording import count
 
 def active_model_path() -> Path:
     """The user's chosen model if it still exists, else the bundled default."""
-    chosen = get_setting("active_model")
+    chosen = load_settings().active_model
     if chosen and Path(chosen).is_file():
         return Path(chosen)
     return default_model_path()
 
 
 def set_active_model(path: str | Path) -> None:
-    update_settings(active_model=str(Path(path).resolve()))
+    save_settings(active_model=str(Path(path).resolve()))
 
 
 @dataclass

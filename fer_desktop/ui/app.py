@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from fer_desktop.models.catalogue import active_model_path
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.error_reporting import install_error_reporting
 from fer_desktop.ui.main_window import MainWindow
 from fer_desktop.ui.workers.runs import wait_for_workers

@@ -1,6 +1,11 @@
-"""Small dialogs the tabs share."""
+"""Small dialogs the tabs share; every file and folder dialog of the app opens through here.
+
+A dialog for a purpose starts in the last folder used for it (:mod:`fer_desktop.recent_folders`).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
@@ -13,15 +18,21 @@ def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
     return QMessageBox.question(parent, title, text, yes | no, no) == yes
 
 
+def pick_folder(parent: QWidget, title: str, start: str | Path) -> str:
+    """An existing folder, the dialog starting in ``start`` (a setting's own folder); "" if cancelled."""
+    return QFileDialog.getExistingDirectory(parent, title, str(start))
+
+
 def choose_folder(parent: QWidget, title: str, purpose: str) -> str:
     """An existing folder, the dialog starting where the last one for ``purpose`` ended; "" if cancelled."""
-    folder = QFileDialog.getExistingDirectory(parent, title, last_folder(purpose))
+    folder = pick_folder(parent, title, last_folder(purpose))
     if folder:
         remember_folder(purpose, folder)
     return folder
 
 
 def choose_open_file(parent: QWidget, title: str, purpose: str, name_filter: str) -> str:
+    """An existing file, the dialog starting where the last one for ``purpose`` ended; "" if cancelled."""
     path, _ = QFileDialog.getOpenFileName(parent, title, last_folder(purpose), name_filter)
     if path:
         remember_folder(purpose, path)

@@ -7,8 +7,8 @@ import contextlib
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from fer_desktop import __version__
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
-from fer_desktop.settings import get_setting, update_settings
+from fer_desktop.pipeline.engine import AnalyzerEngine
+from fer_desktop.settings import load_settings, save_settings
 from fer_desktop.ui.about import TITLE as ABOUT_TITLE
 from fer_desktop.ui.about import about_box
 from fer_desktop.ui.gui_gc import collect_in_gui_thread
@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         with contextlib.suppress(OSError):  # a lost preference must not stop the window closing
-            update_settings(window_size=[self.width(), self.height()])
+            save_settings(window_size=(self.width(), self.height()))
         self.live_tab.shutdown()
         self.label_tab.shutdown()
         self.train_tab.shutdown()
@@ -75,12 +75,8 @@ class MainWindow(QMainWindow):
 
 
 DEFAULT_SIZE = (1200, 840)  # the Live tab's side panel shows whole; it scrolls when smaller
-SIZE_RANGE = range(400, 10001)  # a size saved outside it (a corrupt file, a lost monitor) is ignored
 
 
 def saved_window_size() -> tuple[int, int]:
     """The size the window had when it last closed (a sane one), else the default."""
-    size = get_setting("window_size")
-    if isinstance(size, list) and len(size) == 2 and all(type(v) is int and v in SIZE_RANGE for v in size):
-        return size[0], size[1]
-    return DEFAULT_SIZE
+    return load_settings().window_size or DEFAULT_SIZE

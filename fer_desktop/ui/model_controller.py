@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from fer_desktop.models import catalogue
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.workers.model_loader import ModelLoadWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
 

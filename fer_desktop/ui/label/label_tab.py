@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from fer_desktop.labelling.rows import STATUS_OK, LabelRow, LabelSummary
 from fer_desktop.labelling.session import FILTERS, LabelSession, Replacement, detail_title, filter_texts
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, export_dialog, run_export_dialog
 from fer_desktop.ui.models.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
 from fer_desktop.ui.widgets.frame_view import FrameView

@@ -1,10 +1,12 @@
-"""The Live tab: a source, the annotated frame, the selected face's probabilities and timeline."""
+"""The Live tab: a source, the annotated frame, the selected face's probabilities and timeline.
+
+Thin: :class:`fer_desktop.live.session.LiveSession` holds the run's state and rules; this
+tab draws it, and reads and saves its preferences through :mod:`fer_desktop.settings`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -12,29 +14,26 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
     QSlider,
-    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from fer_desktop.live.cameras import RESOLUTIONS, list_cameras
 from fer_desktop.live.playback import SourceInfo
-from fer_desktop.live.snapshots import save_snapshot
-from fer_desktop.live.timeline import EmotionTimeline
+from fer_desktop.live.session import NO_FPS, LiveSession, model_text
 from fer_desktop.paths import recordings_dir, snapshots_dir
-from fer_desktop.pipeline.analyzer import AnalyzerEngine, FrameResult
-from fer_desktop.pipeline.overlay import draw_results
-from fer_desktop.settings import read_settings, update_settings
+from fer_desktop.pipeline.analyzer import FrameResult
+from fer_desktop.pipeline.engine import AnalyzerEngine
+from fer_desktop.settings import Settings, load_settings, save_settings
+from fer_desktop.ui.dialogs import choose_folder, choose_open_file
 from fer_desktop.ui.live.calibration_panel import CalibrationPanel
+from fer_desktop.ui.live.camera_picker import CameraPicker
 from fer_desktop.ui.widgets.frame_view import FrameView
 from fer_desktop.ui.widgets.playback_bar import PlaybackBar
 from fer_desktop.ui.widgets.probability_panel import ProbabilityPanel
@@ -45,8 +44,6 @@ from fer_desktop.ui.workers.runs import WorkerSlot
 
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v);;All files (*)"
 SIDE_WIDTH = 330  # at least; fixed: the side panel never resizes with its numbers, so the video stays put
-TIMELINE_REDRAW_S = 0.25  # the timeline redraws at most this often while frames arrive
-RUNTIME_NAMES = {"tflite": "TFLite", "tensorflow": "TensorFlow"}
 
 
 class LiveTab(QWidget):
@@ -58,38 +55,30 @@ class LiveTab(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.runs = WorkerSlot()
-        self.selected_id: int | None = None
-        self.last_image: np.ndarray | None = None  # the frame as analysed (mirrored if shown so)
-        self.last_annotated: np.ndarray | None = None
-        self.last_result: FrameResult | None = None
         self.snapshot_dir = snapshots_dir()
-        self.timeline = EmotionTimeline()
-        self.source_info: SourceInfo | None = None
-        self._arrivals: deque[float] = deque(maxlen=30)
-        self._timeline_drawn = 0.0
-        settings = read_settings()
-        self._last_video = settings.get("last_video", "")
-        self._last_folder = settings.get("last_video_folder", "")
-        self._build(settings)
-        self.source_spec = source if source is not None else self.camera_spec()
+        self.session = LiveSession(source if source is not None else "")
+        self._build(load_settings())
+        if source is None:
+            self.session.source_spec = self.camera.spec()
 
-    def _build(self, settings: dict) -> None:
+    @property
+    def source_spec(self) -> str:
+        return self.session.source_spec
+
+    def _build(self, settings: Settings) -> None:
         self._build_source_row(settings)
         self.mirror_box = QCheckBox("Mirror")
-        self.mirror_box.setChecked(bool(settings.get("mirror", False)))
+        self.mirror_box.setChecked(settings.mirror)
         self.snapshot_button = QPushButton("Snapshot")
         self.snapshot_button.setEnabled(False)
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0, 95)
-        smoothing = settings.get("smoothing")
-        if isinstance(smoothing, (int, float)):
-            self.engine.set_smoothing(min(max(float(smoothing), 0.0), 0.95))
+        if settings.smoothing is not None:
+            self.engine.set_smoothing(settings.smoothing)
         self.smoothing_slider.setValue(round(self.engine.smoothing * 100))
         self.smoothing_slider.setToolTip("How much each face's probabilities are averaged over time")
         self.smoothing_slider.setMaximumWidth(120)
-        self.record = RecordControls(
-            Path(settings.get("record_folder") or recordings_dir()), bool(settings.get("record_video", False))
-        )
+        self.record = RecordControls(Path(settings.record_folder or recordings_dir()), settings.record_video)
         self.record.record_button.setEnabled(False)
         self.record.message.connect(self.message)
         view_row = QHBoxLayout()
@@ -97,14 +86,41 @@ class LiveTab(QWidget):
         for w in (self.mirror_box, smoothing_label, self.smoothing_slider, self.snapshot_button, self.record):
             view_row.addWidget(w)
         view_row.addStretch(1)
-        pace = settings.get("folder_pace")
-        self.playback = PlaybackBar(
-            bool(settings.get("loop", False)), float(pace) if isinstance(pace, (int, float)) else 1.0
-        )
+        self.playback = PlaybackBar(settings.loop, settings.folder_pace)
 
         self.view = FrameView()
         self.timeline_view = TimelineView()
         self.panel = ProbabilityPanel()
+        self._build_side()
+        video_column = QVBoxLayout()
+        video_column.addWidget(self.view, 1)
+        video_column.addWidget(self.playback)
+        video_column.addWidget(self.timeline_view)
+        body = QHBoxLayout()
+        body.addLayout(video_column, 1)
+        body.addWidget(self.side_scroll)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.source_row)
+        layout.addLayout(view_row)
+        layout.addLayout(body, 1)
+        self._show_stats(None)
+        self.show_model()
+
+        self.camera_button.clicked.connect(lambda: self.start(self.camera.spec()))
+        self.video_button.clicked.connect(self._choose_video)
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.start_button.clicked.connect(self._toggle)
+        self.reconnect_button.clicked.connect(lambda: self.start())
+        self.mirror_box.toggled.connect(self._set_mirror)
+        self.snapshot_button.clicked.connect(self.snapshot)
+        self.smoothing_slider.valueChanged.connect(lambda v: self.engine.set_smoothing(v / 100.0))
+        self.view.clicked_at.connect(self._select_at)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        space.activated.connect(self.playback.toggle_pause)
+
+    def _build_side(self) -> None:
+        """The probabilities, the run's numbers, the model and calibration, in a fixed-width column."""
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.source_label = QLabel("No source")
         self.source_label.setWordWrap(True)
@@ -135,54 +151,10 @@ class LiveTab(QWidget):
         scrollbar = self.side_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         self.side_scroll.setFixedWidth(self.side_widget.width() + scrollbar + 2)
         self.side_scroll.setWidgetResizable(True)
-        video_column = QVBoxLayout()
-        video_column.addWidget(self.view, 1)
-        video_column.addWidget(self.playback)
-        video_column.addWidget(self.timeline_view)
-        body = QHBoxLayout()
-        body.addLayout(video_column, 1)
-        body.addWidget(self.side_scroll)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.source_row)
-        layout.addLayout(view_row)
-        layout.addLayout(body, 1)
-        self._show_stats(None)
-        self.show_model()
 
-        self.camera_button.clicked.connect(lambda: self.start(self.camera_spec()))
-        self.refresh_cameras_button.clicked.connect(lambda: self.refresh_cameras())
-        self.video_button.clicked.connect(self._choose_video)
-        self.folder_button.clicked.connect(self._choose_folder)
-        self.start_button.clicked.connect(self._toggle)
-        self.reconnect_button.clicked.connect(lambda: self.start())
-        self.mirror_box.toggled.connect(self._set_mirror)
-        self.snapshot_button.clicked.connect(self.snapshot)
-        self.smoothing_slider.valueChanged.connect(lambda v: self.engine.set_smoothing(v / 100.0))
-        self.view.clicked_at.connect(self._select_at)
-        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
-        space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        space.activated.connect(self.playback.toggle_pause)
-
-    def _build_source_row(self, settings: dict) -> None:
-        """Camera by name where the system lists them, else by number; its resolution; files."""
-        saved = settings.get("camera") if isinstance(settings.get("camera"), dict) else {}
-        self.cameras: list = []
-        self.camera_choice = QComboBox()
-        self.camera_choice.setToolTip("Cameras found on this computer")
-        self.camera_index = QSpinBox()  # the fallback: OpenCV's camera number
-        self.camera_index.setRange(0, 9999)
-        self.camera_index.setToolTip("Camera number (no camera names could be listed)")
-        if isinstance(saved.get("index"), int):
-            self.camera_index.setValue(saved["index"])
-        self.camera_index_label = QLabel("Camera #")
-        self.refresh_cameras_button = QPushButton("↻")
-        self.refresh_cameras_button.setToolTip("List the cameras again (e.g. after plugging one in)")
-        self.refresh_cameras_button.setAccessibleName("Refresh camera list")
-        self.refresh_cameras(saved.get("name"), saved.get("index"))
-        self.resolution_choice = QComboBox()
-        self.resolution_choice.addItems(list(RESOLUTIONS))
-        self.resolution_choice.setToolTip("Camera resolution (the camera picks its nearest mode)")
-        self.resolution_choice.setCurrentText(str(settings.get("camera_resolution", "Default")))
+    def _build_source_row(self, settings: Settings) -> None:
+        """The camera picker, then the buttons that open a source."""
+        self.camera = CameraPicker(settings.camera, settings.camera_resolution)
         self.camera_button = QPushButton("Camera")
         self.video_button = QPushButton("Open video…")
         self.folder_button = QPushButton("Open folder…")
@@ -192,11 +164,7 @@ class LiveTab(QWidget):
         self.reconnect_button.setVisible(False)
         self.source_row = QHBoxLayout()
         for w in (
-            self.camera_index_label,
-            self.camera_index,
-            self.camera_choice,
-            self.refresh_cameras_button,
-            self.resolution_choice,
+            self.camera,
             self.camera_button,
             self.video_button,
             self.folder_button,
@@ -205,41 +173,6 @@ class LiveTab(QWidget):
         ):
             self.source_row.addWidget(w)
         self.source_row.addStretch(1)
-
-    def refresh_cameras(self, name: str | None = None, index: int | None = None) -> None:
-        """List the cameras again, keeping the chosen one (by name and number, else name, else
-        number) if it is still there; with none listed, its number stays in the number box."""
-        if name is None and index is None:
-            if self.cameras and self.camera_choice.currentIndex() >= 0:
-                current = self.cameras[self.camera_choice.currentIndex()]
-                name, index = current.name, current.index
-            else:
-                index = self.camera_index.value()
-        self.cameras = list_cameras()
-        self.camera_choice.clear()
-        for camera in self.cameras:
-            self.camera_choice.addItem(camera.label, camera.index)
-        by_both = [i for i, c in enumerate(self.cameras) if (c.name, c.index) == (name, index)]
-        by_name = [i for i, c in enumerate(self.cameras) if c.name == name]
-        by_index = [i for i, c in enumerate(self.cameras) if c.index == index]
-        for matches in (by_both, by_name, by_index):
-            if matches:
-                self.camera_choice.setCurrentIndex(matches[0])
-                break
-        if isinstance(index, int) and not self.cameras:
-            self.camera_index.setValue(index)
-        self.camera_choice.setVisible(bool(self.cameras))
-        self.camera_index.setVisible(not self.cameras)
-        self.camera_index_label.setVisible(not self.cameras)
-
-    def camera_spec(self) -> str:
-        """The chosen camera as a source spec: OpenCV's index, by name where the names are known."""
-        if self.cameras:
-            return str(self.camera_choice.currentData())
-        return str(self.camera_index.value())
-
-    def camera_resolution(self) -> tuple[int, int] | None:
-        return RESOLUTIONS.get(self.resolution_choice.currentText())
 
     # -- running -----------------------------------------------------------------
     @property
@@ -252,7 +185,7 @@ class LiveTab(QWidget):
         self.runs.discard()
         self.record.stop()  # a recording holds one source: the files are finalised now
         if spec is not None:
-            self.source_spec = spec
+            self.session.source_spec = spec
         self._reset_panels(f"Source: opening {self.source_spec}…")
         self.view.show_message(f"Opening {self.source_spec} and loading the model…")
         worker = LiveWorker(
@@ -260,7 +193,7 @@ class LiveTab(QWidget):
             self.source_spec,
             mirror=self.mirror_box.isChecked(),
             playback=self.playback.new_control(),
-            resolution=self.camera_resolution(),
+            resolution=self.camera.resolution_size(),
         )
         self.runs.start(
             worker,
@@ -268,7 +201,7 @@ class LiveTab(QWidget):
                 worker.source_info: self._on_source_info,
                 worker.started_source: self._on_started,
                 worker.result_ready: self._on_result,
-                worker.failed: self._on_failed,
+                worker.errored: self._on_failed,
                 worker.finished_source: self._on_source_end,
                 worker.stalled: self._on_stalled,
                 worker.finished: self._update_buttons,
@@ -286,12 +219,7 @@ class LiveTab(QWidget):
 
     def _reset_panels(self, source_text: str) -> None:
         """Nothing of a previous run stays on screen as if it were current."""
-        self._arrivals.clear()
-        self.selected_id = None
-        self.last_result = None
-        self.last_image = None
-        self.source_info = None
-        self.timeline.clear()
+        self.session.reset()
         self.timeline_view.clear()
         self.playback.attach(None, None)
         self.source_label.setText(source_text)
@@ -313,33 +241,28 @@ class LiveTab(QWidget):
         running = self.is_running()
         self.start_button.setText("Stop" if running else "Start")
         # Record once the source is open (its frame rate known), and Stop stays possible while recording.
-        opened = running and self.source_info is not None
-        self.record.record_button.setEnabled(opened or self.record.recording)
+        self.record.record_button.setEnabled((running and self.session.opened) or self.record.recording)
 
     def _set_mirror(self, on: bool) -> None:
         if self.runs.current is not None:
             self.runs.current.mirror = on
 
     def _choose_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open video", self._last_video, VIDEO_FILTER)
+        path = choose_open_file(self, "Open video", "live_video", VIDEO_FILTER)
         if path:
-            self._last_video = path
-            self._save_setting(last_video=path)
             self.start(path)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open folder of images", self._last_folder)
+        path = choose_folder(self, "Open folder of images", "live_folder")
         if path:
-            self._last_folder = path
-            self._save_setting(last_video_folder=path)
             self.start(path)
 
     # -- results -----------------------------------------------------------------
     def _on_source_info(self, info: SourceInfo) -> None:
-        self.source_info = info
+        self.session.source_info = info
         worker = self.runs.current
         self.playback.attach(worker.playback if info.seekable else None, info)
-        self.record.fps = info.fps or 30.0
+        self.record.fps = self.session.record_fps
         self._update_buttons()
 
     def _on_started(self, description: str) -> None:
@@ -356,16 +279,10 @@ class LiveTab(QWidget):
         self.result_shown.emit(result)
 
     def _draw(self, image: np.ndarray, result: FrameResult) -> None:
-        self._arrivals.append(time.monotonic())
-        ids = {f.track_id for f in result.faces}
-        if self.selected_id not in ids:
-            largest = result.largest_face()
-            self.selected_id = largest.track_id if largest else None
-        self.last_image, self.last_result = image, result
-        self.timeline.add(result)
+        self.session.add(image, result)
         self._render(redraw_timeline=self.playback.paused)
-        self.record.add(result, self.last_annotated)
-        selected = self.selected_face()
+        self.record.add(result, self.session.last_annotated)
+        selected = self.session.selected_face()
         self.calibration.offer(image, selected.box if selected is not None else None)
         self._show_stats(result)
         self.playback.show_position(result.index, result.time)
@@ -374,52 +291,30 @@ class LiveTab(QWidget):
 
     def _render(self, redraw_timeline: bool = True) -> None:
         """Draw what depends on the selection: the boxes, the panel, the timeline (no new frame needed)."""
-        if self.last_image is None or self.last_result is None:
+        annotated = self.session.annotate()
+        if annotated is None:
             return
-        self.last_annotated = draw_results(self.last_image, self.last_result, self.selected_id)
-        self.view.show_frame(self.last_annotated)
-        selected = self.selected_face()
+        self.view.show_frame(annotated)
+        selected = self.session.selected_face()
+        self.panel.setTitle(self.session.panel_title())
         if selected is not None:
-            self.panel.setTitle(f"Face {selected.track_id}: {selected.emotion} {selected.confidence:.0%}")
             self.panel.set_probabilities(selected.probs)
         else:
-            self.panel.setTitle("No face")
             self.panel.clear()
-        now = time.monotonic()
-        if redraw_timeline or now - self._timeline_drawn >= TIMELINE_REDRAW_S:
-            self._timeline_drawn = now
-            self.timeline_view.show_timeline(self.timeline, self.selected_id)
-
-    def selected_face(self):
-        if self.last_result is None:
-            return None
-        return next((f for f in self.last_result.faces if f.track_id == self.selected_id), None)
+        if self.session.timeline_due(force=redraw_timeline):
+            self.timeline_view.show_timeline(self.session.timeline, self.session.selected_id)
 
     def _show_stats(self, result: FrameResult | None) -> None:
         """Fixed-width numbers in a monospace font: the side panel never changes size as they change."""
-        if result is None:
-            self.faces_label.setText("Faces      -")
-            self.fps_label.setText("FPS        -")
-            self.latency_label.setText("Latency    - ms (faces    -, emotions    -)")
-            return
-        self.faces_label.setText(f"Faces    {len(result.faces):3d}")
-        if len(self._arrivals) > 1:
-            fps = (len(self._arrivals) - 1) / max(self._arrivals[-1] - self._arrivals[0], 1e-6)
-            self.fps_label.setText(f"FPS    {min(fps, 999.9):5.1f}")
-        total, detect, infer = (
-            min(ms, 9999) for ms in (result.detect_ms + result.infer_ms, result.detect_ms, result.infer_ms)
-        )
-        self.latency_label.setText(f"Latency {total:4.0f} ms (faces {detect:4.0f}, emotions {infer:4.0f})")
+        faces, fps, latency = self.session.stats_lines(result)
+        self.faces_label.setText(faces)
+        if fps is not None:
+            self.fps_label.setText(fps)
+        self.latency_label.setText(latency)
 
     def _select_at(self, x: float, y: float) -> None:
-        if self.last_result is None:
-            return
-        for face in self.last_result.faces:
-            b = face.box
-            if b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h:
-                self.selected_id = face.track_id
-                self._render()  # at once, also while paused: no new frame comes to do it
-                return
+        if self.session.select_at(x, y):
+            self._render()  # at once, also while paused: no new frame comes to do it
 
     def _on_failed(self, text: str) -> None:
         hint = "" if "Open a video" in text else "\nChoose Camera, Open video… or Open folder… to continue."
@@ -431,13 +326,13 @@ class LiveTab(QWidget):
         self._update_buttons()
 
     def _on_stalled(self, text: str) -> None:
-        self.fps_label.setText("FPS        -")
+        self.fps_label.setText(NO_FPS)
         self.reconnect_button.setVisible(True)
         self.view.show_message(text + "\nReconnect to open it again.")
         self.message.emit(text)
 
     def _on_source_end(self, text: str) -> None:
-        self.fps_label.setText("FPS        -")
+        self.fps_label.setText(NO_FPS)
         self.record.stop()
         self.playback.attach(None, None)  # the run has ended: nothing left to pause or seek
         self.message.emit(text)
@@ -445,58 +340,41 @@ class LiveTab(QWidget):
 
     # -- model -------------------------------------------------------------------
     def show_model_loading(self, path: str) -> None:
-        current = model_name(self.engine.model_path)
-        loading = model_name(path)
-        self.model_label.setText(f"Model: {current}\nRuntime: {self._runtime()} (loading {loading}…)")
+        self.model_label.setText(model_text(self.engine.model_path, self._runtime(), loading=path))
 
     def show_model(self, _path: str = "") -> None:
-        self.model_label.setText(f"Model: {model_name(self.engine.model_path)}\nRuntime: {self._runtime()}")
+        self.model_label.setText(model_text(self.engine.model_path, self._runtime()))
 
-    def _runtime(self) -> str:
+    def _runtime(self) -> str | None:
         classifier = self.engine.classifier
-        if classifier is None:
-            return "chosen when a source starts"
-        return RUNTIME_NAMES.get(classifier.runtime, classifier.runtime)
+        return None if classifier is None else classifier.runtime
 
     def snapshot(self) -> None:
-        if self.last_annotated is None:
-            return
         try:
-            path = save_snapshot(self.last_annotated, self.snapshot_dir)
+            path = self.session.snapshot(self.snapshot_dir)
         except OSError as exc:
             self.message.emit(f"Snapshot not saved: {exc}")
             return
-        self.message.emit(f"Snapshot saved to {path}")
+        if path is not None:
+            self.message.emit(f"Snapshot saved to {path}")
 
     # -- settings ----------------------------------------------------------------
     def settings(self) -> dict:
-        """The Live tab's preferences, as saved between runs."""
-        camera = {"index": int(self.camera_spec())}
-        if self.cameras:
-            camera["name"] = self.cameras[self.camera_choice.currentIndex()].name
+        """The Live tab's preferences (:class:`~fer_desktop.settings.Settings` fields), kept between runs."""
         return {
             "mirror": self.mirror_box.isChecked(),
             "smoothing": self.smoothing_slider.value() / 100.0,
-            "camera": camera,
-            "camera_resolution": self.resolution_choice.currentText(),
+            "camera": self.camera.chosen(),
+            "camera_resolution": self.camera.resolution.currentText(),
             "record_folder": str(self.record.folder),
             "record_video": self.record.video_box.isChecked(),
             "loop": self.playback.loop_box.isChecked(),
             "folder_pace": self.playback.pace.value(),
         }
 
-    def _save_setting(self, **values) -> None:
-        with contextlib.suppress(OSError):  # a lost preference must not interrupt the user
-            update_settings(**values)
-
     def shutdown(self) -> None:
-        self._save_setting(**self.settings())
+        with contextlib.suppress(OSError):  # a lost preference must not interrupt the user
+            save_settings(**self.settings())
         self.stop()
         self.record.shutdown()
         self.calibration.shutdown()
-
-
-def model_name(path: str | Path) -> str:
-    """A model's short name: its file name, or its folder's for a trained ``…/<run>/model.keras``."""
-    path = Path(path)
-    return path.parent.name if path.stem == "model" else path.name

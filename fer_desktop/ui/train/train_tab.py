@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from fer_desktop.models import catalogue
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import choose_folder
 from fer_desktop.ui.model_controller import ModelController
 from fer_desktop.ui.train.models_page import ModelsPage

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fer_desktop.live.live_recorder import LiveRecorder, RecordingError
 from fer_desktop.pipeline.analyzer import FrameResult
+from fer_desktop.ui.dialogs import pick_folder
 
 POLL_MS = 250
 
@@ -112,7 +113,7 @@ class RecordControls(QWidget):
             self.timer.stop()
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Save recordings in", str(self.folder))
+        path = pick_folder(self, "Save recordings in", self.folder)
         if path:
             self.folder = Path(path)
             self._show_folder()

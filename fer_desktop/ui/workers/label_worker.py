@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fer_desktop.labelling.rows import LabelRow, LabelSummary
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.workers.base import Worker
 
 

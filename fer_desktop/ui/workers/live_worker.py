@@ -10,12 +10,19 @@ from PySide6.QtCore import Signal
 
 from fer_desktop.live.playback import PlaybackControl, SourceInfo
 from fer_desktop.live.sources import FrameSource, LatestFrameGrabber, SourceError, open_source
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
-from fer_desktop.ui.workers.stoppable import StoppableWorker
+from fer_desktop.pipeline.engine import AnalyzerEngine
+from fer_desktop.ui.workers.base import Worker
 
 
-class LiveWorker(StoppableWorker):
+class LiveRunError(RuntimeError):
+    """A run that cannot go on; the message is for the user."""
+
+
+class LiveWorker(Worker):
     """Runs capture (its own thread) and analysis; never touches a widget.
+
+    A :class:`~fer_desktop.ui.workers.base.Worker` whose job streams: results go
+    out as ``result_ready`` while it runs, and a failure as ``errored``.
 
     Capture keeps only the newest frame, and the worker emits a result only
     once the tab has drawn the previous one (:meth:`result_drawn`): when drawing
@@ -26,11 +33,12 @@ class LiveWorker(StoppableWorker):
     started_source = Signal(str)  # description of the opened source
     source_info = Signal(object)  # SourceInfo of the opened source, just before started_source
     result_ready = Signal(object, object)  # (BGR frame as analysed, FrameResult)
-    failed = Signal(str)  # user-facing message; the worker has stopped
     finished_source = Signal(str)  # a file or folder reached its end
     stalled = Signal(str)  # a live source has given no frame for stall_s (its read may block)
 
     stall_s = 5.0
+    expected_errors = (SourceError, LiveRunError)
+    doing = "Live analysis"
 
     def __init__(
         self,
@@ -55,12 +63,8 @@ class LiveWorker(StoppableWorker):
         """The tab has drawn the last result: the next one may go out (any thread)."""
         self._drawn.set()
 
-    def run(self) -> None:
-        try:
-            source = open_source(self.source_spec, self.resolution)
-        except SourceError as exc:
-            self.failed.emit(str(exc))
-            return
+    def work(self) -> None:
+        source = open_source(self.source_spec, self.resolution)
         if self.stop_requested:  # opening a camera takes seconds; the user may have moved on
             source.close()
             return
@@ -68,8 +72,7 @@ class LiveWorker(StoppableWorker):
             self.engine.get()
         except Exception as exc:
             source.close()
-            self.failed.emit(f"Cannot start the emotion pipeline: {exc}")
-            return
+            raise LiveRunError(f"Cannot start the emotion pipeline: {exc}") from exc
         self.source_info.emit(SourceInfo.of(source))
         self.started_source.emit(source.description)
         self._loop(source)
@@ -83,9 +86,8 @@ class LiveWorker(StoppableWorker):
                 if frame is None:
                     if grabber.finished:
                         if grabber.error:
-                            self.failed.emit(grabber.error)
-                        else:
-                            self.finished_source.emit(f"{source.description}: end reached")
+                            raise LiveRunError(grabber.error)
+                        self.finished_source.emit(f"{source.description}: end reached")
                         return
                     if source.is_live and not stalled and time.monotonic() - last_frame > self.stall_s:
                         stalled = True
@@ -95,8 +97,7 @@ class LiveWorker(StoppableWorker):
                 try:
                     result = self.engine.analyze(frame)  # unmirrored: ids survive a Mirror toggle
                 except Exception as exc:
-                    self.failed.emit(f"Analysis failed: {exc}")
-                    return
+                    raise LiveRunError(f"Analysis failed: {exc}") from exc
                 if self.mirror:
                     frame.image = cv2.flip(frame.image, 1)
                     result = result.mirrored(frame.image.shape[1])

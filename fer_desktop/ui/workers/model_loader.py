@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fer_desktop.models.classifier import ModelLoadError
-from fer_desktop.pipeline.analyzer import AnalyzerEngine
+from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.workers.base import Worker
 
 
