@@ -34,6 +34,42 @@ def test_only_the_ui_package_imports_qt():
             assert not name.startswith(("PySide6", "pyqtgraph")), f"{path}: imports {name}"
 
 
+FEATURES = ("live", "labelling", "personal", "cli", "ui")
+
+
+def test_the_models_depend_on_no_feature():
+    """The model catalogue and runtimes (models/) serve every feature, like the pipeline
+    (tests/test_pipeline.py checks that one), so no feature package may sit under them."""
+    for package in ("models",):
+        for path in (ROOT / "fer_desktop" / package).rglob("*.py"):
+            for name in imported_modules(path):
+                parts = name.split(".")
+                assert not (parts[0] == "fer_desktop" and len(parts) > 1 and parts[1] in FEATURES), (
+                    f"{path}: imports {name}"
+                )
+
+
+def test_the_contract_imports_nothing_heavy_and_no_other_training_module():
+    """training/contract/ is what the app imports from the Keras side: no TensorFlow, no Keras."""
+    for path in (ROOT / "training" / "contract").rglob("*.py"):
+        for name in imported_modules(path):
+            assert not name.startswith(("tensorflow", "keras")), f"{path}: imports {name}"
+            assert not name.startswith("training.") or name.startswith("training.contract"), (
+                f"{path}: imports {name}"
+            )
+
+
+def test_files_stay_small_and_the_top_of_the_app_stays_short():
+    """Files that take every new feature grow: the layout keeps each source file to 400 lines,
+    and the top of fer_desktop/ to shared infrastructure (at most a dozen modules)."""
+    for package in ("fer_desktop", "training"):
+        for path in (ROOT / package).rglob("*.py"):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            assert lines <= 400, f"{path.relative_to(ROOT)}: {lines} lines"
+    top = sorted(p.name for p in (ROOT / "fer_desktop").glob("*.py"))
+    assert len(top) <= 12, top
+
+
 def test_cli_help_does_not_import_heavy_modules():
     """`fer-desktop --help` and every `fer-desktop COMMAND --help` answer at once: building the
     parser and each command's parser imports no TensorFlow, Keras, Qt or MediaPipe."""
