@@ -14,7 +14,10 @@ import pytest
 from PIL import Image
 
 from fer_desktop.cli import main
-from fer_desktop.labelling import LABEL_COLUMNS, PhotoLabeller, label_folder, lock_path, state_path
+from fer_desktop.labelling.labeller import PhotoLabeller
+from fer_desktop.labelling.reuse import lock_path, state_path
+from fer_desktop.labelling.rows import LABEL_COLUMNS
+from fer_desktop.labelling.runs import label_folder
 from training.contract.labels import CLASS_NAMES
 
 UNICODE_NAME = "фото_лица_ü.png"
@@ -186,7 +189,7 @@ def test_decompression_bomb_is_refused(tmp_path):
 
 
 def test_files_listed_skip_hidden_folders_and_our_outputs(tmp_path):
-    from fer_desktop.labelling import iter_files, list_files
+    from fer_desktop.labelling.walk import iter_files, list_files
 
     for rel in ("b/2.jpg", "a/1.png", ".thumbs/x.jpg", "a/.hidden.jpg", "out/crops/c.png", "results.csv"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)

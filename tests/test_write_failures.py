@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from fer_desktop.cli import main
-from fer_desktop.labelling import STATUS_OK, LabelRow, lock_path
+from fer_desktop.labelling.reuse import lock_path
+from fer_desktop.labelling.rows import STATUS_OK, LabelRow
 from fer_desktop.pipeline.faces import Box
 from training.contract import atomic
 from training.contract.labels import CLASS_NAMES

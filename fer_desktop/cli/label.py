@@ -50,7 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _shard(text: str):
-    from fer_desktop.labelling import Shard
+    from fer_desktop.labelling.walk import Shard
 
     try:
         return Shard.parse(text)
@@ -69,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from concurrent.futures.process import BrokenProcessPool
 
-    from fer_desktop.labelling import OutputBusyError, label_folder, model_id, state_path
     from fer_desktop.labelling.parallel import LabellerStartError
+    from fer_desktop.labelling.reuse import OutputBusyError, model_id, state_path
+    from fer_desktop.labelling.runs import label_folder
     from fer_desktop.models.catalogue import active_model_path
     from fer_desktop.progress import Progress
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 def _holds_images(root: Path, suffixes: frozenset[str], outputs: list[str | None]) -> bool:
     """Whether a file ``label`` would read has an image extension (it reads files by content,
     but a folder without a single image file is a wrong folder, not an empty result)."""
-    from fer_desktop.labelling import iter_files
+    from fer_desktop.labelling.walk import iter_files
 
     # Lazily: a folder of 100,000 photos is answered at its first image, not after a full walk.
     return any(f.suffix.lower() in suffixes for f in iter_files(root, [Path(p) for p in outputs if p]))
@@ -127,7 +128,7 @@ def _holds_images(root: Path, suffixes: frozenset[str], outputs: list[str | None
 
 def _open_labeller(args: argparse.Namespace, model_path: Path):
     """This process's labeller, or with ``--jobs N`` a pool of N processes with one each."""
-    from fer_desktop.labelling import open_labeller
+    from fer_desktop.labelling.labeller import open_labeller
 
     if args.jobs == 1:
         return open_labeller(model_path, not args.no_detect, args.margin, PIPELINE_TF_THREADS)

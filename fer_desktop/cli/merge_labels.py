@@ -21,8 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fer_desktop.labelling import OutputBusyError, state_path
     from fer_desktop.labelling.merge import MergeError, merge_label_csvs
+    from fer_desktop.labelling.reuse import OutputBusyError, state_path
 
     try:
         rows, no_state = merge_label_csvs(args.out, args.parts)

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from fer_desktop.labelling import decoded_photos, list_files
+from fer_desktop.labelling.decoding import decoded_photos
+from fer_desktop.labelling.walk import list_files
 from fer_desktop.pipeline.faces import CROP_MARGIN, FaceDetector, crop_face
 from training.contract.labels import CLASS_NAMES, class_index
 from training.contract.photos import PhotoError

@@ -1,1 +1,1 @@
-"""Qt item models over the pipeline's rows."""
+"""Qt item models over the labelling rows (the Label tab's grid)."""
