@@ -105,10 +105,6 @@ def load_settings() -> Settings:
     return Settings.from_json(read_settings())
 
 
-def get_setting(key: str, default: Any = None) -> Any:
-    return read_settings().get(key, default)
-
-
 def json_values(**values: Any) -> dict[str, Any]:
     """Typed :class:`Settings` fields as the file's keys and values (``None`` stays: it removes a key)."""
     out: dict[str, Any] = {}

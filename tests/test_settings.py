@@ -12,7 +12,6 @@ from fer_desktop.settings import (
     FOLDER_PACE_RANGE,
     CameraChoice,
     Settings,
-    get_setting,
     load_settings,
     read_settings,
     save_settings,
@@ -28,7 +27,7 @@ def test_update_keeps_other_keys_and_none_removes(tmp_path, monkeypatch):
     assert read_settings() == {"mirror": True, "smoothing": 0.4, "last_label_folder": "/photos"}
     update_settings(smoothing=None)
     assert "smoothing" not in read_settings()
-    assert get_setting("missing", 7) == 7
+    assert read_settings().get("missing", 7) == 7
 
 
 def test_malformed_file_reads_as_empty_and_is_replaced_on_write(tmp_path, monkeypatch):
@@ -47,7 +46,7 @@ def test_active_model_is_one_key_among_others(tmp_path, monkeypatch):
     update_settings(window_size=[1200, 800])
     model_store.set_active_model(model)
     assert model_store.active_model_path() == model.resolve()
-    assert get_setting("window_size") == [1200, 800]
+    assert read_settings()["window_size"] == [1200, 800]
 
 
 def test_values_are_typed_clamped_and_bad_ones_give_defaults(tmp_path, monkeypatch):
