@@ -21,8 +21,8 @@ from typing import Any
 from fer_desktop.paths import user_data_dir
 from training.contract import atomic
 
-SMOOTHING_RANGE = (0.0, 0.95)  # the Live tab's slider: 0 to 95 %
-FOLDER_PACE_RANGE = (0.1, 60.0)  # seconds per photo of a folder source
+SMOOTHING_RANGE = (0.0, 0.95)  # the Live tab's slider shows it in per cent
+FOLDER_PACE_RANGE = (0.1, 60.0)  # seconds per photo of a folder source (the pace box too)
 WINDOW_SIZE_RANGE = range(400, 10001)  # a size outside it (a corrupt file, a lost monitor) is ignored
 LAST_FOLDER_PREFIX = "last_folder_"  # + a dialog's purpose: where its next dialog opens
 # Keys of older versions, and the purpose (of the last-folder mechanism) each now belongs to.

@@ -31,8 +31,6 @@ import time
 import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def trimmed_rss_mib() -> float:
     """Resident memory after glibc returns freed heap pages: separates a leak from allocator retention."""
@@ -124,11 +122,12 @@ class Stress:
             self.live_record,
         ]  # fmt: skip
         self._done_once: set[str] = set()
-        live, label, train = window.live_tab, window.label_tab, window.train_tab
+        live, label = window.live_tab, window.label_tab
         live.result_shown.connect(lambda _r: self._count("live results drawn"))
         label.finished.connect(lambda _s: self._count("label runs finished"))
-        train.model_changed.connect(lambda _p: self._count("models swapped in"))
-        train.model_refused.connect(lambda m: self._count("models refused"))
+        controller = window.model_controller
+        controller.model_changed.connect(lambda _p: self._count("models swapped in"))
+        controller.model_refused.connect(lambda m: self._count("models refused"))
         live.message.connect(self._on_live_message)
 
     def _count(self, key: str) -> None:

@@ -2,8 +2,8 @@
 
 FER2013 is registered, evenly lit, 48x48 grey faces; the app sees webcam and film
 faces cropped by BlazeFace (framing varies with the detector), in every light, at
-every resolution.  A model trained on FER2013 alone read most such faces as "sad"
-(issue #12).  Two profiles:
+every resolution.  A model trained on FER2013 alone read most such faces as "sad".
+Two profiles:
 
 * ``basic``: flips and small geometric jitter, the shipped model's first recipe;
 * ``app``: the framing jitter of ``crop_face`` (shift, a wider zoom range, rotation

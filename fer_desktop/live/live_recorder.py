@@ -159,8 +159,8 @@ class LiveRecorder:
             self.video_path = None  # no frame came: there is no video
         elif self.video_path is not None and _is_empty(self.video_path):
             self.video_path.unlink(missing_ok=True)
+            self.error = self.error or f"Video not saved: cannot write {self.video_path}: the video is empty"
             self.video_path = None
-            self.error = self.error or "Video not saved: the video is empty"
         while not self._queue.empty():  # drop what arrived after a failure
             self._queue.get_nowait()
 

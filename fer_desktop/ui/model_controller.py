@@ -36,9 +36,6 @@ class ModelController(QObject):
         """The model the engine runs now (the last one that loaded, not one still loading)."""
         return self.engine.model_path
 
-    def is_loading(self) -> bool:
-        return self.runs.is_running()
-
     def use_model(self, path: str | Path) -> None:
         """Switch Live and Label to ``path``: loaded on a worker thread, swapped in between two frames.
 

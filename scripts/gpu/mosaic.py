@@ -1,7 +1,7 @@
 """FER2013's 48x48 faces packed as one lossless grey image, to travel to a machine without the dataset.
 
 Lossless WebP of the tiles is about a third smaller than the same pixels in a zipped
-array, which is what lets the training set fit in the device tool's 64 MiB.
+array, which is what lets the training set travel in a 64 MiB upload.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Why a second training loop: ``training.fit`` feeds Keras through ``tf.data`` and the
 TensorFlow augmentation layers, which need TensorFlow.  This loop keeps the same recipe
 (architecture from ``training.model.make_model``, FER2013 + FER+ blended targets and class
-weights from ``training.fit``, label smoothing 0.1, AdamW, the ``app`` augmentation
+weights from ``training.data_prep``, label smoothing 0.1, AdamW, the ``app`` augmentation
 profile) but runs every step, augmentation included, inside one jitted JAX function with
 the data resident on the GPU, which is what makes hundreds of epochs fit in minutes.
 

@@ -30,7 +30,7 @@ from fer_desktop.live.session import NO_FPS, LiveSession, model_text
 from fer_desktop.paths import recordings_dir, snapshots_dir
 from fer_desktop.pipeline.analyzer import FrameResult
 from fer_desktop.pipeline.engine import AnalyzerEngine
-from fer_desktop.settings import Settings, load_settings, save_settings
+from fer_desktop.settings import SMOOTHING_RANGE, Settings, load_settings, save_settings
 from fer_desktop.ui.dialogs import choose_folder, choose_open_file
 from fer_desktop.ui.live.calibration_panel import CalibrationPanel
 from fer_desktop.ui.live.camera_picker import CameraPicker
@@ -72,7 +72,7 @@ class LiveTab(QWidget):
         self.snapshot_button = QPushButton("Snapshot")
         self.snapshot_button.setEnabled(False)
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
-        self.smoothing_slider.setRange(0, 95)
+        self.smoothing_slider.setRange(*(round(100 * end) for end in SMOOTHING_RANGE))
         if settings.smoothing is not None:
             self.engine.set_smoothing(settings.smoothing)
         self.smoothing_slider.setValue(round(self.engine.smoothing * 100))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from fer_desktop.live.playback import PlaybackControl, SourceInfo
+from fer_desktop.settings import FOLDER_PACE_RANGE
 
 
 class PlaybackBar(QWidget):
@@ -33,7 +34,7 @@ class PlaybackBar(QWidget):
         self.loop_box = QCheckBox("Loop")
         self.loop_box.setChecked(loop)
         self.pace = QDoubleSpinBox()
-        self.pace.setRange(0.1, 60.0)
+        self.pace.setRange(*FOLDER_PACE_RANGE)
         self.pace.setSingleStep(0.5)
         self.pace.setDecimals(1)
         self.pace.setSuffix(" s per photo")
