@@ -25,7 +25,7 @@ from training.config import TrainConfig
 from training.contract.labels import NUM_CLASSES
 from training.contract.model_file import ModelFileError, check_model_file
 from training.data_prep import PreparedData, class_weights, make_dataset, prepare_data
-from training.run_card import init_record, make_card, worker_summary
+from training.run_card import FitOutcome, init_record, make_card, worker_summary
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +103,6 @@ def _tflite_copy(model, model_path: Path) -> dict[str, Any] | None:
 
 class StoppedWithoutModelError(RuntimeError):
     """Stopped by the user before any epoch finished: there is no model to keep."""
-
-
-@dataclass
-class FitOutcome:
-    """What ``model.fit`` left behind, for the checks and the card."""
-
-    history: dict[str, list[float]]
-    nan_guard: Any
-    stop_request: Any
-    wall_time_s: float
 
 
 def make_callbacks(

@@ -7,9 +7,9 @@ Train tab compares a new model with the current one through its ``baseline``.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +20,15 @@ from training.contract.labels import CLASS_NAMES
 from training.contract.preprocess import preprocessing_record
 from training.data_prep import PreparedData
 
-if TYPE_CHECKING:  # the record only reads it; training.fit makes it
-    from training.fit import FitOutcome
+
+@dataclass
+class FitOutcome:
+    """What ``model.fit`` left behind, for the checks and the card."""
+
+    history: dict[str, list[float]]
+    nan_guard: Any
+    stop_request: Any
+    wall_time_s: float
 
 
 def init_record(init: str | None) -> dict[str, str] | None:
