@@ -20,6 +20,6 @@ def test_equal_rows_are_told_apart_by_identity(qtbot):
     changed = []
     model.dataChanged.connect(lambda top, _bottom, *_: changed.append(top.row()))
     second.set_human_label("sad")
-    model.row_changed(second)  # list.index would compare the probability arrays and raise
+    model.rows_changed([second])  # list.index would compare the probability arrays and raise
     assert changed == [1]
     assert model.row_of(first) == 0

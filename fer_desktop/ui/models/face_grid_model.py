@@ -65,9 +65,6 @@ class FaceListModel(QAbstractListModel):
         """The position of this very row object (``list.index`` compares ndarrays and raises)."""
         return next(i for i, face in enumerate(self.faces) if face is row)
 
-    def row_changed(self, row: LabelRow) -> None:
-        self.rows_changed([row])
-
     def rows_changed(self, rows: list[LabelRow]) -> None:
         """Redraw these rows (their labels changed): one pass over the grid, whatever their number."""
         changed = {id(r) for r in rows}
