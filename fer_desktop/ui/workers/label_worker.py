@@ -31,7 +31,6 @@ class LabelWorker(Worker):
     """Labels a folder; ``progress`` carries :class:`LabelProgress`, ``returned`` ``(rows, summary)``."""
 
     expected_errors = (LabelStartError,)
-    doing = "Labelling"
 
     def __init__(self, engine: AnalyzerEngine, folder: str | Path, whole_image: frozenset[str] = frozenset()):
         super().__init__()
