@@ -14,6 +14,8 @@ from pathlib import Path
 APP_NAME = "fer-desktop"
 DEFAULT_MODEL_NAME = "fer_default.keras"
 FACE_DETECTOR_NAME = "face_detection_short_range.tflite"
+# BlazeFace for the back camera: 256x256 input, for faces from about 4% of the frame width.
+FAR_FACE_DETECTOR_NAME = "face_detection_back.tflite"
 
 
 def bundle_root() -> Path:
@@ -34,6 +36,10 @@ def default_model_path() -> Path:
 
 def face_detector_model_path() -> Path:
     return assets_dir() / "mediapipe" / FACE_DETECTOR_NAME
+
+
+def far_face_detector_model_path() -> Path:
+    return assets_dir() / "mediapipe" / FAR_FACE_DETECTOR_NAME
 
 
 def user_data_dir() -> Path:

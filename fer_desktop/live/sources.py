@@ -168,7 +168,7 @@ class ImageFolderSource:
                 continue
             # The index is the photo's position in `files` (a skipped photo leaves a gap), so that
             # a seek and the Live tab's slider speak of the same photo.
-            return Frame(image, self._pos - 1, float(self._pos - 1))
+            return Frame(image, self._pos - 1, float(self._pos - 1), still=True)
         return None
 
     def seek(self, position: int) -> None:

@@ -73,7 +73,7 @@ def analyze_video(
     only when the whole video is done (an error or Ctrl-C leaves earlier files as they were)."""
     with recorder:
         decoded = (frame for frame, _ in run_ahead(iter(source.read, None)))
-        for frame, (boxes, detect_ms) in run_ahead(decoded, lambda f: analyzer.detect(f.image)):
+        for frame, (boxes, detect_ms) in run_ahead(decoded, analyzer.detect):
             recorder.add(frame.image, analyzer.classify(frame, boxes, detect_ms))
             if on_progress:
                 on_progress(recorder.summary.frames)

@@ -16,6 +16,7 @@ import numpy as np
 
 from fer_desktop.models.classifier import EmotionClassifier, open_classifier
 from fer_desktop.pipeline.faces import Box, FaceDetector, crop_face
+from fer_desktop.pipeline.finder import FaceFinder
 from fer_desktop.pipeline.frame import Frame
 from fer_desktop.pipeline.tracking import DEFAULT_SMOOTHING, FaceTracker
 from training.contract.labels import CLASS_NAMES
@@ -72,34 +73,55 @@ class FrameAnalyzer:
         self.detector = detector
         self.classifier = classifier
         self.tracker = tracker if tracker is not None else FaceTracker()
+        self.finder = FaceFinder(detector)
         self.margin = margin
 
     def analyze(self, frame: Frame) -> FrameResult:
-        return self.classify(frame, *self.detect(frame.image))
+        return self.classify(frame, *self.detect(frame))
 
-    def detect(self, image: np.ndarray) -> tuple[list[Box], float]:
-        """The faces of ``image`` and the milliseconds it took.
+    def detect(self, frame: Frame) -> tuple[list[Box], float]:
+        """The faces of ``frame`` and the milliseconds it took.
 
         Split from :meth:`classify` so a video pipeline can detect the next frame
         on another thread while this one is classified (both release the GIL).
+        A still (a photo of a folder) gets the whole search; a video frame the
+        finder's, which looks for far faces now and then and follows those it found.
         """
         start = time.perf_counter()
-        boxes = self.detector.detect(image)
+        if frame.still:
+            self.finder.reset()
+            boxes = self.detector.detect(frame.image)
+        else:
+            boxes = self.finder.find(frame.image, frame.time)
         return boxes, (time.perf_counter() - start) * 1000.0
 
     def classify(self, frame: Frame, boxes: list[Box], detect_ms: float = 0.0) -> FrameResult:
-        """Emotions of the detected faces (one batched call), tracked and smoothed."""
+        """Emotions of the detected faces (one batched call), tracked and smoothed.
+
+        In a video only confirmed tracks are shown; a still is its own scene: every face at
+        once, its own probabilities, ids from 1.
+        """
         start = time.perf_counter()
         probs = self.classifier.predict([crop_face(frame.image, b, self.margin) for b in boxes])
         infer_ms = (time.perf_counter() - start) * 1000.0
-        tracks = self.tracker.update(boxes, probs)
-        faces = [FaceResult(t.id, t.box, t.probs / t.probs.sum()) for t in tracks]
+        if frame.still:
+            self.tracker.reset()
+        tracks = self.tracker.update(boxes, probs, frame.time)
+        faces = [
+            FaceResult(t.id, t.box, t.probs / t.probs.sum()) for t in tracks if frame.still or t.confirmed
+        ]
         return FrameResult(frame.index, frame.time, faces, detect_ms, infer_ms)
+
+    def new_source(self) -> None:
+        """Forget the faces of the last source: ids start again at 1."""
+        self.tracker.reset()
+        self.finder.reset()
 
     def set_classifier(self, classifier: EmotionClassifier) -> None:
         """Swap the model between frames (e.g. "Use this model" in the Train tab)."""
         self.classifier = classifier
         self.tracker.reset()
+        self.finder.reset()
 
     def close(self) -> None:
         self.detector.close()

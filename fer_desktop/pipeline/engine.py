@@ -58,6 +58,12 @@ class AnalyzerEngine:
         with self._lock:
             return self.get().analyze(frame)
 
+    def new_source(self) -> None:
+        """A new camera, video or folder: its faces are numbered from 1 again."""
+        with self._lock:
+            if self._analyzer is not None:
+                self._analyzer.new_source()
+
     def set_smoothing(self, value: float) -> None:
         self.smoothing = value
         if self._analyzer is not None:

@@ -1,17 +1,16 @@
-"""Face detection (MediaPipe Tasks, BlazeFace short range) and square face crops."""
+"""Face detection (MediaPipe's BlazeFace models, near and far) and square face crops."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from fer_desktop.paths import face_detector_model_path
+from fer_desktop.paths import face_detector_model_path, far_face_detector_model_path
 from training.contract.preprocess import CROP_MARGIN
-
-# Share of the face box added on each side of a crop (see square_crop_box); the framing the model expects.
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,12 @@ class Box:
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 
+    def inside_share(self, other: Box) -> float:
+        """The share of this box that lies inside ``other``."""
+        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        return ix * iy / self.area if self.area > 0 else 0.0
+
 
 class FaceDetectorError(RuntimeError):
     pass
@@ -47,42 +52,89 @@ class FaceDetectorError(RuntimeError):
 CLOSE_UP_PAD = 0.25
 CLOSE_UP_MIN_SHARE = 0.5
 
+# BlazeFace boxes are near squares; a box far from one is background (measured: faces 0.8-1.25).
+MIN_ASPECT, MAX_ASPECT = 0.6, 1.6
+# The far model's own threshold: on face-free textured frames it fires more than the near model.
+FAR_MIN_SCORE = 0.6
+# A face the near model finds whole-frame: wider than this share of the frame's longer side
+# (measured: 14% found in every frame, 10% in a third). Smaller ones are the far model's.
+NEAR_MIN_SHARE = 0.14
+# Around a known face, the near model looks at a square this many face widths wide.
+AROUND_SCALE = 3.0
+
 
 class FaceDetector:
-    """Every face in a BGR frame.  Close it (or use ``with``) to free MediaPipe's graph."""
+    """Every face in a BGR frame, from about 4% of its longer side up.
 
-    def __init__(self, model_path: str | Path | None = None, min_confidence: float = 0.5):
-        from fer_desktop.runtime_imports import import_mediapipe
+    Two BlazeFace models on LiteRT: the short-range one on the whole frame for near faces,
+    the back-camera one for far faces. ``detect`` runs both (photos); a video asks for the far
+    pass only now and then (``detect(..., far=False)`` plus ``detect_around`` for the faces it
+    follows, see :class:`fer_desktop.pipeline.finder.FaceFinder`).
+    Close it (or use ``with``) to free the models.
+    """
 
-        self._mp = import_mediapipe()
-        from mediapipe.tasks.python.core.base_options import BaseOptions
-        from mediapipe.tasks.python.vision import face_detector
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        min_confidence: float = 0.5,
+        far_model_path: str | Path | None = None,
+    ):
+        from fer_desktop.pipeline.blazeface import BACK_INPUT, BACK_STRIDES, BlazeFace
 
-        path = Path(model_path) if model_path else face_detector_model_path()
-        if not path.is_file():
-            raise FaceDetectorError(f"Face detector model missing: {path}")
-        options = face_detector.FaceDetectorOptions(
-            # Bytes, not a path: MediaPipe's own path handling breaks on some unicode/bundle paths.
-            base_options=BaseOptions(model_asset_buffer=path.read_bytes()),
-            min_detection_confidence=min_confidence,
-        )
-        self._detector = face_detector.FaceDetector.create_from_options(options)
+        near = Path(model_path) if model_path else face_detector_model_path()
+        far = Path(far_model_path) if far_model_path else far_face_detector_model_path()
+        for path in (near, far):
+            if not path.is_file():
+                raise FaceDetectorError(f"Face detector model missing: {path}")
+        try:
+            self._near = BlazeFace(near, NEAR_INPUT, NEAR_STRIDES)
+            self._far = BlazeFace(far, BACK_INPUT, BACK_STRIDES)
+        except (ImportError, ValueError, RuntimeError) as exc:
+            raise FaceDetectorError(f"Cannot start the face detector: {exc}") from exc
+        self.min_confidence = min_confidence
+        self._lock = threading.Lock()  # a LiteRT interpreter takes one call at a time
 
-    def detect(self, bgr: np.ndarray) -> list[Box]:
-        mp = self._mp
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr.ndim == 3 else cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
-        result = self._detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    def detect(self, bgr: np.ndarray, far: bool = True) -> list[Box]:
+        """The faces of the whole frame; ``far=False`` skips the far model (about 8 ms)."""
+        rgb = to_rgb(bgr)
+        with self._lock:
+            self._check_open()
+            near = merge_boxes(to_boxes(self._near.detect(rgb, self.min_confidence), rgb.shape))
+            if not far:
+                return near
+            threshold = max(self.min_confidence, FAR_MIN_SCORE)
+            far_only = [
+                b
+                for b in merge_boxes(to_boxes(self._far.detect(rgb, threshold), rgb.shape))
+                if all(b.iou(n) <= 0.3 and b.inside_share(n) < 0.6 for n in near)
+            ]
+            checked = self._around(rgb, far_only)
+        return merge_boxes(near + checked)
+
+    def detect_around(self, bgr: np.ndarray, boxes: list[Box], scale: float = AROUND_SCALE) -> list[Box]:
+        """Faces near each of ``boxes``: the near model on a square ``scale`` faces wide around
+        each, where a far face fills a third of the view and is found again every frame."""
+        rgb = to_rgb(bgr)
+        with self._lock:
+            self._check_open()
+            return self._around(rgb, boxes, scale)
+
+    def _around(self, rgb: np.ndarray, boxes: list[Box], scale: float = AROUND_SCALE) -> list[Box]:
+        """The near model's look around each box. It also checks the far model's finds: on
+        textures, a coffee cup or a cat's face the far model fires where the near one, given
+        the closer view, sees no face."""
         height, width = rgb.shape[:2]
-        boxes = []
-        for det in result.detections:
-            bb = det.bounding_box
-            x0, y0 = max(0, bb.origin_x), max(0, bb.origin_y)
-            x1, y1 = min(width, bb.origin_x + bb.width), min(height, bb.origin_y + bb.height)
-            if x1 - x0 < 4 or y1 - y0 < 4:
+        found = []
+        for box in boxes:
+            side = max(box.w, box.h) * scale
+            cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+            x0, y0 = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
+            x1, y1 = min(width, round(cx + side / 2)), min(height, round(cy + side / 2))
+            if x1 - x0 < 8 or y1 - y0 < 8:
                 continue
-            score = det.categories[0].score if det.categories else 1.0
-            boxes.append(Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0), float(score)))
-        return boxes
+            for d in self._near.detect(rgb[y0:y1, x0:x1], self.min_confidence):
+                found.append(replace(d, x0=d.x0 + x0, y0=d.y0 + y0, x1=d.x1 + x0, y1=d.y1 + y0))
+        return merge_boxes(to_boxes(found, rgb.shape))
 
     def detect_close_up(self, bgr: np.ndarray, pad: float = CLOSE_UP_PAD) -> list[Box]:
         """Faces that fill the photo (a face crop, a close selfie), which BlazeFace misses: it was
@@ -93,23 +145,60 @@ class FaceDetector:
         p = max(1, round(max(height, width) * pad))
         padded = cv2.copyMakeBorder(bgr, p, p, p, p, cv2.BORDER_CONSTANT, value=(128, 128, 128))
         boxes = []
-        for b in self.detect(padded):
+        for b in self.detect(padded, far=False):
             x0, y0 = max(0, b.x - p), max(0, b.y - p)
             x1, y1 = min(width, b.x + b.w - p), min(height, b.y + b.h - p)
             if (x1 - x0) * (y1 - y0) >= CLOSE_UP_MIN_SHARE * width * height:
                 boxes.append(Box(x0, y0, x1 - x0, y1 - y0, b.score))
         return boxes
 
+    def _check_open(self) -> None:
+        if self._near is None:
+            raise FaceDetectorError("the face detector was closed")
+
     def close(self) -> None:
-        if self._detector is not None:
-            self._detector.close()
-            self._detector = None
+        with self._lock:
+            self._near = self._far = None
 
     def __enter__(self) -> FaceDetector:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# The short-range model's anchors: one layer at stride 8, three at stride 16 (MediaPipe's graph).
+NEAR_INPUT = 128
+NEAR_STRIDES = (8, 16, 16, 16)
+
+
+def to_rgb(bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr.ndim == 3 else cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
+
+
+def to_boxes(found: list, shape: tuple[int, ...]) -> list[Box]:
+    """Detections clamped to the frame, without slivers at its edge or shapes no face has."""
+    height, width = shape[:2]
+    boxes = []
+    for d in found:
+        x0, y0 = max(0, round(d.x0)), max(0, round(d.y0))
+        x1, y1 = min(width, round(d.x1)), min(height, round(d.y1))
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        if not MIN_ASPECT <= (d.x1 - d.x0) / max(d.y1 - d.y0, 1e-6) <= MAX_ASPECT:
+            continue
+        boxes.append(Box(x0, y0, x1 - x0, y1 - y0, d.score))
+    return boxes
+
+
+def merge_boxes(boxes: list[Box], iou: float = 0.3) -> list[Box]:
+    """One box per face: of boxes that overlap (the two models, two looks), the best scored;
+    a box mostly inside a better one (a face found twice at two sizes) goes too."""
+    kept: list[Box] = []
+    for box in sorted(boxes, key=lambda b: -b.score):
+        if all(box.iou(k) <= iou and box.inside_share(k) < 0.6 for k in kept):
+            kept.append(box)
+    return kept
 
 
 def square_crop_box(

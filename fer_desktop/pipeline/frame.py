@@ -16,3 +16,5 @@ class Frame:
     image: np.ndarray  # BGR uint8
     index: int
     time: float  # seconds since the start of the source
+    # A photo of a folder: its own scene, with no tracking or smoothing from the photo before.
+    still: bool = False

@@ -73,6 +73,7 @@ class LiveWorker(Worker):
         except Exception as exc:
             source.close()
             raise LiveRunError(f"Cannot start the emotion pipeline: {exc}") from exc
+        self.engine.new_source()
         self.source_info.emit(SourceInfo.of(source))
         self.started_source.emit(source.description)
         self._loop(source)
