@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 PERSONS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "persons_dev"
+# A walk, in face widths per second (a face is about 15 cm wide: 6 is under a metre a second).
+WALK_SPEED = 6.0
 TEXTURES = ("brick", "gravel", "grass", "coffee", "rocket", "immunohistochemistry", "chelsea", "text")
 
 
@@ -75,25 +77,29 @@ def background(width: int, height: int, index: int) -> np.ndarray:
 
 def paste(frame: np.ndarray, source: Source, width: float, cx: float, cy: float) -> tuple[float, ...] | None:
     """Paste ``source``'s head so its face is ``width`` px wide and centred at (cx, cy); the
-    face box in the frame, or None where it would not fit."""
+    face box in the frame, or None where the face would not fit in it."""
     bx, by, bw, bh = source.box
     scale = width / bw
     fx, fy = bx + bw / 2, by + bh / 2
     h, w = source.image.shape[:2]
-    x0, y0 = max(0, round(fx - 0.95 * bw)), max(0, round(fy - 1.2 * bh))
-    x1, y1 = min(w, round(fx + 0.95 * bw)), min(h, round(fy + 1.1 * bh))
+    x0, y0 = max(0, round(fx - 0.85 * bw)), max(0, round(fy - 1.0 * bh))
+    x1, y1 = min(w, round(fx + 0.85 * bw)), min(h, round(fy + 0.9 * bh))
     patch = cv2.resize(source.image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ph, pw = patch.shape[:2]
     px, py = round(cx - (fx - x0) * scale), round(cy - (fy - y0) * scale)
     fh, fw = frame.shape[:2]
-    if px < 0 or py < 0 or px + pw > fw or py + ph > fh or pw < 4 or ph < 4:
+    face = (cx - width / 2, cy - bh * scale / 2, width, bh * scale)
+    if face[0] < 0 or face[1] < 0 or face[0] + face[2] > fw or face[1] + face[3] > fh:
         return None
     mask = np.zeros((ph, pw), np.float32)
     cv2.ellipse(mask, (pw // 2, ph // 2), (pw // 2, ph // 2), 0, 0, 360, 1.0, -1)
     mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, pw / 16))[:, :, None]
-    region = frame[py : py + ph, px : px + pw].astype(np.float32)
-    frame[py : py + ph, px : px + pw] = (mask * patch + (1 - mask) * region).astype(np.uint8)
-    return (cx - width / 2, cy - bh * scale / 2, width, bh * scale)
+    # The head may reach past the frame's edge; the face itself lies inside it.
+    cx0, cy0, cx1, cy1 = max(0, -px), max(0, -py), min(pw, fw - px), min(ph, fh - py)
+    patch, mask = patch[cy0:cy1, cx0:cx1], mask[cy0:cy1, cx0:cx1]
+    region = frame[py + cy0 : py + cy1, px + cx0 : px + cx1].astype(np.float32)
+    frame[py + cy0 : py + cy1, px + cx0 : px + cx1] = (mask * patch + (1 - mask) * region).astype(np.uint8)
+    return face
 
 
 def video_frames(
@@ -105,14 +111,14 @@ def video_frames(
     index: int = 0,
 ) -> Iterator[tuple[np.ndarray, list[Face]]]:
     """Frames of a room: up to three people standing (swaying, a new expression every 3 s, the
-    first hidden by a passing board for one second at 12 s) and one walking across and back
-    in front of them, a little lower, so their paths cross."""
+    first hidden by a passing board for one second at 12 s) and one walking to and fro in
+    front of them, a little lower, hiding each for a moment as their paths cross."""
     width, height = size
     room = background(width, height, index)
     standing = min(3, max(1, int(width // (face_px * 2.2))))
     crowd = [people[(index + k) % len(people)] for k in range(standing + 1)]
-    rng = np.random.default_rng(index)
-    slots = [(width * (k + 0.5) / standing, height * 0.4) for k in range(standing)]
+    row = max(height * 0.4, face_px * 1.1)
+    slots = [(width * (k + 0.5) / standing, row) for k in range(standing)]
     for i in range(int(seconds * fps)):
         t = i / fps
         frame = room.copy()
@@ -132,22 +138,23 @@ def video_frames(
             )
             faces[0] = Face(0, faces[0].box, visible=False)
         walker = crowd[standing]
-        lap = (t % 20.0) / 10.0
-        along = lap if lap <= 1.0 else 2.0 - lap
         margin = face_px * 1.2
-        wx = margin + along * (width - 2 * margin)
-        wy = height * 0.4 + face_px * 0.9
+        span = width - 2 * margin
+        lap = (t * WALK_SPEED * face_px / span) % 2.0
+        wx = margin + (lap if lap <= 1.0 else 2.0 - lap) * span
+        wy = min(row + face_px * 0.6, height - face_px * 0.75)
         box = paste(frame, walker[int(t // 3) % len(walker)], face_px, wx, wy)
         if box is not None:
             faces = [occluded(f, box) for f in faces] + [Face(standing, box)]
-        rng.random()
         yield frame, faces
 
 
 def occluded(face: Face, front: tuple[float, ...]) -> Face:
-    """``face`` marked hidden when the face in ``front`` covers more than a third of it."""
+    """``face`` marked hidden when the head pasted with the face ``front`` (the face box grown
+    by the hair and cheeks around it) covers more than a third of it."""
     x, y, w, h = face.box
-    fx, fy, fw, fh = front
+    bx, by, bw, bh = front
+    fx, fy, fw, fh = bx - 0.35 * bw, by - 0.5 * bh, 1.7 * bw, 1.9 * bh
     ix = max(0.0, min(x + w, fx + fw) - max(x, fx))
     iy = max(0.0, min(y + h, fy + fh) - max(y, fy))
     return Face(face.person, face.box, face.visible and ix * iy < w * h / 3)

@@ -78,8 +78,21 @@ def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
+def shrink(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` at ``width`` x ``height``: area averaging by a whole factor first (OpenCV's fast
+    case: 3 ms for a 1600x1200 photo where a fractional factor takes 19 ms), then linear."""
+    h, w = image.shape[:2]
+    factor = min(w // width, h // height)
+    if factor >= 2:
+        sw, sh = w // factor, h // factor
+        image = cv2.resize(image[: sh * factor, : sw * factor], (sw, sh), interpolation=cv2.INTER_AREA)
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
 class BlazeFace:
-    """One BlazeFace ``.tflite`` on LiteRT; ``detect`` takes an RGB image of any size."""
+    """One BlazeFace ``.tflite`` on LiteRT."""
 
     def __init__(
         self, model_path: str | Path, input_size: int = BACK_INPUT, strides: tuple[int, ...] = BACK_STRIDES
@@ -96,18 +109,17 @@ class BlazeFace:
         self.input_size = input_size
         self._anchors = ssd_anchors(input_size, strides)
 
-    def detect(self, rgb: np.ndarray, min_score: float) -> list[Detection]:
-        height, width = rgb.shape[:2]
-        side = max(height, width)
-        top, left = (side - height) // 2, (side - width) // 2
-        square = cv2.copyMakeBorder(
-            rgb, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT, value=(0, 0, 0)
-        )
+    def detect(self, bgr: np.ndarray, min_score: float) -> list[Detection]:
+        """Faces of a BGR image of any size, in its pixels."""
+        height, width = bgr.shape[:2]
         size = self.input_size
-        interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-        tensor = cv2.resize(square, (size, size), interpolation=interp).astype(np.float32)
-        tensor = tensor * (1.0 / 127.5) - 1.0
-        self._interpreter.set_tensor(self._input, tensor[None])
+        scale = size / max(height, width)
+        w, h = max(1, round(width * scale)), max(1, round(height * scale))
+        small = shrink(bgr, w, h)
+        top, left = (size - h) // 2, (size - w) // 2
+        square = cv2.copyMakeBorder(small, top, size - h - top, left, size - w - left, cv2.BORDER_CONSTANT)
+        tensor = cv2.cvtColor(square, cv2.COLOR_BGR2RGB).astype(np.float32) * (1.0 / 127.5) - 1.0
+        self._interpreter.set_tensor(self._input, np.ascontiguousarray(tensor[None]))
         self._interpreter.invoke()
         raw = self._interpreter.get_tensor(self._regressors)[0]
         logits = self._interpreter.get_tensor(self._scores)[0, :, 0].astype(np.float64)
@@ -120,6 +132,6 @@ class BlazeFace:
         cx = raw[:, 0] / size + anchors[:, 0]
         cy = raw[:, 1] / size + anchors[:, 1]
         half_w, half_h = raw[:, 2] / size / 2.0, raw[:, 3] / size / 2.0
-        boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1) * side
-        boxes -= np.array([left, top, left, top], dtype=np.float32)
+        boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1) * size
+        boxes = (boxes - np.array([left, top, left, top], dtype=np.float32)) / scale
         return weighted_suppression(boxes, scores[keep])

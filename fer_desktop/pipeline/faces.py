@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from fer_desktop.paths import face_detector_model_path, far_face_detector_model_path
+from fer_desktop.pipeline.blazeface import BACK_INPUT, BACK_STRIDES, BlazeFace, Detection, shrink
 from training.contract.preprocess import CROP_MARGIN
 
 
@@ -56,20 +57,33 @@ CLOSE_UP_MIN_SHARE = 0.5
 MIN_ASPECT, MAX_ASPECT = 0.6, 1.6
 # The far model's own threshold: on face-free textured frames it fires more than the near model.
 FAR_MIN_SCORE = 0.6
-# A face the near model finds whole-frame: wider than this share of the frame's longer side
-# (measured: 14% found in every frame, 10% in a third). Smaller ones are the far model's.
+# The near model's whole-frame boxes are right from this share of the frame's longer side up
+# (measured: faces of 14% found in every frame). Below, it misses faces or boxes a small face
+# with its head and shoulders: those boxes, like the far model's, are looked at again closer.
 NEAR_MIN_SHARE = 0.14
-# Around a known face, the near model looks at a square this many face widths wide.
+SURE_SHARE = 0.2
+# The closer look: the near model on a square this many box widths wide around a box, where a
+# face fills about a third of the view.
 AROUND_SCALE = 3.0
+
+
+@dataclass(frozen=True)
+class _Look:
+    """A closer look around ``box``, keeping faces of ``low`` to ``high`` times its width."""
+
+    box: Box
+    low: float = 0.6
+    high: float = 1.7
 
 
 class FaceDetector:
     """Every face in a BGR frame, from about 4% of its longer side up.
 
-    Two BlazeFace models on LiteRT: the short-range one on the whole frame for near faces,
-    the back-camera one for far faces. ``detect`` runs both (photos); a video asks for the far
-    pass only now and then (``detect(..., far=False)`` plus ``detect_around`` for the faces it
-    follows, see :class:`fer_desktop.pipeline.finder.FaceFinder`).
+    Two BlazeFace models on LiteRT: the short-range ("near") one on the whole frame, the
+    back-camera ("far") one for faces down to about 4% of it. Whatever either finds below a
+    fifth of the frame is looked at again closer with the near model, which fits the box and
+    turns down what is no face. A video runs the far model only now and then and hands in
+    the faces it follows as ``hints`` (see :class:`fer_desktop.pipeline.finder.FaceFinder`).
     Close it (or use ``with``) to free the models.
     """
 
@@ -79,8 +93,6 @@ class FaceDetector:
         min_confidence: float = 0.5,
         far_model_path: str | Path | None = None,
     ):
-        from fer_desktop.pipeline.blazeface import BACK_INPUT, BACK_STRIDES, BlazeFace
-
         near = Path(model_path) if model_path else face_detector_model_path()
         far = Path(far_model_path) if far_model_path else far_face_detector_model_path()
         for path in (near, far):
@@ -94,47 +106,51 @@ class FaceDetector:
         self.min_confidence = min_confidence
         self._lock = threading.Lock()  # a LiteRT interpreter takes one call at a time
 
-    def detect(self, bgr: np.ndarray, far: bool = True) -> list[Box]:
-        """The faces of the whole frame; ``far=False`` skips the far model (about 8 ms)."""
-        rgb = to_rgb(bgr)
+    def detect(self, bgr: np.ndarray, far: bool = True, hints: list[Box] = ()) -> list[Box]:
+        """The faces of the frame. ``far=False`` skips the far model (about 8 ms here);
+        ``hints`` are boxes where a face was a moment ago, looked at closer too."""
+        image = to_bgr(bgr)
+        side = max(image.shape[:2])
+        # Both models see the frame at 256 pixels or less: shrink it once for both.
+        small, k = preview(image, BACK_INPUT if far else NEAR_INPUT)
         with self._lock:
             self._check_open()
-            near = merge_boxes(to_boxes(self._near.detect(rgb, self.min_confidence), rgb.shape))
-            if not far:
-                return near
-            threshold = max(self.min_confidence, FAR_MIN_SCORE)
-            far_only = [
-                b
-                for b in merge_boxes(to_boxes(self._far.detect(rgb, threshold), rgb.shape))
-                if all(b.iou(n) <= 0.3 and b.inside_share(n) < 0.6 for n in near)
-            ]
-            checked = self._around(rgb, far_only)
-        return merge_boxes(near + checked)
+            near = self._whole(self._near, small, k, image.shape, self.min_confidence)
+            sure = [b for b in near if max(b.w, b.h) >= SURE_SHARE * side]
+            looks = [_Look(b, 0.4, 1.2) for b in near if b not in sure]
+            if far:
+                threshold = max(self.min_confidence, FAR_MIN_SCORE)
+                looks += [_Look(b) for b in self._whole(self._far, small, k, image.shape, threshold)]
+            looks += [_Look(b) for b in hints]
+            looks = [look for look in looks if not any(overlaps(look.box, s) for s in sure)]
+            found = self._look(image, distinct(looks))
+        return merge_boxes(sure + found)
 
-    def detect_around(self, bgr: np.ndarray, boxes: list[Box], scale: float = AROUND_SCALE) -> list[Box]:
-        """Faces near each of ``boxes``: the near model on a square ``scale`` faces wide around
-        each, where a far face fills a third of the view and is found again every frame."""
-        rgb = to_rgb(bgr)
-        with self._lock:
-            self._check_open()
-            return self._around(rgb, boxes, scale)
+    def _whole(
+        self, model, small: np.ndarray, k: float, shape: tuple[int, ...], threshold: float
+    ) -> list[Box]:
+        return merge_boxes(to_boxes([scaled(d, k) for d in model.detect(small, threshold)], shape))
 
-    def _around(self, rgb: np.ndarray, boxes: list[Box], scale: float = AROUND_SCALE) -> list[Box]:
-        """The near model's look around each box. It also checks the far model's finds: on
-        textures, a coffee cup or a cat's face the far model fires where the near one, given
-        the closer view, sees no face."""
-        height, width = rgb.shape[:2]
+    def _look(self, image: np.ndarray, looks: list[_Look]) -> list[Box]:
+        """The near model's closer look around each box: it finds again a far face a video
+        follows, fits the boxes of small faces, and turns down the far model's mistakes (on
+        textures, a coffee cup or a cat's face it fires where the closer view shows no face)."""
+        height, width = image.shape[:2]
         found = []
-        for box in boxes:
-            side = max(box.w, box.h) * scale
+        for look in looks:
+            box = look.box
+            half = max(box.w, box.h) * AROUND_SCALE / 2
             cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
-            x0, y0 = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
-            x1, y1 = min(width, round(cx + side / 2)), min(height, round(cy + side / 2))
+            x0, y0 = max(0, round(cx - half)), max(0, round(cy - half))
+            x1, y1 = min(width, round(cx + half)), min(height, round(cy + half))
             if x1 - x0 < 8 or y1 - y0 < 8:
                 continue
-            for d in self._near.detect(rgb[y0:y1, x0:x1], self.min_confidence):
-                found.append(replace(d, x0=d.x0 + x0, y0=d.y0 + y0, x1=d.x1 + x0, y1=d.y1 + y0))
-        return merge_boxes(to_boxes(found, rgb.shape))
+            for d in self._near.detect(image[y0:y1, x0:x1], self.min_confidence):
+                # A much smaller box is a part of the face (an eye, the hairline), a much larger
+                # one a face nearby or the head and shoulders.
+                if look.low < (d.x1 - d.x0) / max(box.w, 1) < look.high:
+                    found.append(Detection(d.x0 + x0, d.y0 + y0, d.x1 + x0, d.y1 + y0, d.score))
+        return merge_boxes(to_boxes(found, image.shape))
 
     def detect_close_up(self, bgr: np.ndarray, pad: float = CLOSE_UP_PAD) -> list[Box]:
         """Faces that fill the photo (a face crop, a close selfie), which BlazeFace misses: it was
@@ -167,13 +183,41 @@ class FaceDetector:
         self.close()
 
 
+def overlaps(a: Box, b: Box) -> bool:
+    return a.iou(b) > 0.3 or a.inside_share(b) >= 0.6
+
+
+def distinct(looks: list[_Look]) -> list[_Look]:
+    """One look per place: of looks at overlapping boxes, the first."""
+    kept: list[_Look] = []
+    for look in looks:
+        if not any(look.box.iou(k.box) > 0.5 for k in kept):
+            kept.append(look)
+    return kept
+
+
 # The short-range model's anchors: one layer at stride 8, three at stride 16 (MediaPipe's graph).
 NEAR_INPUT = 128
 NEAR_STRIDES = (8, 16, 16, 16)
 
 
-def to_rgb(bgr: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr.ndim == 3 else cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
+def preview(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """``image`` shrunk to ``side`` pixels on its longer side (unchanged when smaller), and the
+    factor back to its pixels."""
+    height, width = image.shape[:2]
+    k = max(height, width) / side
+    if k <= 1:
+        return image, 1.0
+    w, h = max(1, round(width / k)), max(1, round(height / k))
+    return shrink(image, w, h), width / w
+
+
+def scaled(d: Detection, k: float) -> Detection:
+    return Detection(d.x0 * k, d.y0 * k, d.x1 * k, d.y1 * k, d.score)
+
+
+def to_bgr(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
 
 
 def to_boxes(found: list, shape: tuple[int, ...]) -> list[Box]:
@@ -193,10 +237,16 @@ def to_boxes(found: list, shape: tuple[int, ...]) -> list[Box]:
 
 def merge_boxes(boxes: list[Box], iou: float = 0.3) -> list[Box]:
     """One box per face: of boxes that overlap (the two models, two looks), the best scored;
-    a box mostly inside a better one (a face found twice at two sizes) goes too."""
+    a box mostly inside a better one (a face found twice at two sizes) goes too. A box that
+    holds two smaller ones is two faces side by side seen as one, and goes itself."""
+    whole = [
+        b
+        for b in boxes
+        if sum(o is not b and o.area < 0.6 * b.area and o.inside_share(b) >= 0.6 for o in boxes) < 2
+    ]
     kept: list[Box] = []
-    for box in sorted(boxes, key=lambda b: -b.score):
-        if all(box.iou(k) <= iou and box.inside_share(k) < 0.6 for k in kept):
+    for box in sorted(whole, key=lambda b: -b.score):
+        if all(box.iou(k) <= iou and box.inside_share(k) < 0.6 and k.inside_share(box) < 0.6 for k in kept):
             kept.append(box)
     return kept
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fer_desktop.pipeline.faces import NEAR_MIN_SHARE, Box, FaceDetector, merge_boxes
+from fer_desktop.pipeline.faces import SURE_SHARE, Box, FaceDetector
 
 FAR_EVERY_S = 1.0
 KEEP_S = 1.0
 # A face below this share of the frame's longer side is followed: the whole-frame near pass
-# does not find it every time (a margin above the share it always finds).
-FOLLOW_SHARE = NEAR_MIN_SHARE * 1.5
+# does not find it every time.
+FOLLOW_SHARE = SURE_SHARE
 
 
 @dataclass
@@ -46,10 +46,7 @@ class FaceFinder:
         far = self._far_at is None or not 0.0 <= time - self._far_at < self.far_every
         if far:
             self._far_at = time
-        boxes = self.detector.detect(image, far=far)
-        lost = [f.box for f in self._followed if not any(f.box.iou(b) > 0.1 for b in boxes)]
-        if lost:
-            boxes = merge_boxes(boxes + self.detector.detect_around(image, lost))
+        boxes = self.detector.detect(image, far=far, hints=[f.box for f in self._followed])
         self._remember(boxes, time, max(image.shape[:2]))
         return boxes
 
