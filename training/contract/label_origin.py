@@ -80,3 +80,9 @@ def model_share_warning(counts: Counter, what: str = "validation") -> str | None
         f"a model scored on them is scored against itself. Export only the faces a person checked "
         f"(confirmed or corrected) to measure it."
     )
+
+
+def dataset_warning(root: str | Path) -> str | None:
+    """Before training: a warning when most labels an export recorded in ``root`` are the model's own."""
+    counts = Counter(read_origins(root).values()) if Path(root).is_dir() else Counter()
+    return model_share_warning(counts, what="exported")
