@@ -134,7 +134,8 @@ def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         corrected, no_face = list(reader)
-    assert reader.fieldnames == LABEL_COLUMNS and LABEL_COLUMNS[-2:] == ["model_confidence", "face_source"]
+    assert reader.fieldnames == LABEL_COLUMNS
+    assert LABEL_COLUMNS[-3:] == ["model_confidence", "face_source", "checked"]  # added at the end
     assert (corrected["emotion"], corrected["confidence"], corrected["label_source"]) == (
         "sad",
         "0.0600",
@@ -142,6 +143,7 @@ def test_a_corrected_face_exports_the_models_figure_for_each_label(tmp_path):
     )
     assert (corrected["model_emotion"], corrected["model_confidence"]) == ("happy", "0.8100")
     assert no_face["status"] == "no face" and no_face["confidence"] == no_face["face_source"] == ""
+    assert corrected["checked"] == "yes" and no_face["checked"] == ""
 
 
 def test_photos_taken_whole_are_remembered_and_labelled_whole_again(tmp_path, engine):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def test_eval_on_a_class_folder_tree_defaults_to_all(tmp_path, tiny_model, capsy
     report = json.loads(out.read_text())
     assert report["split"] == "all" and report["n"] == 2 * NUM_CLASSES
     assert set(report) >= OLD_KEYS | {"worst_share_ratio", "most_overpredicted", "no_face"}
+    sha = hashlib.sha256(tiny_model.read_bytes()).hexdigest()
+    assert (report["model_file"], report["model_sha256"]) == ("tiny.keras", sha)
     for m in report["per_class"].values():
         assert set(m) >= OLD_CLASS_KEYS | {"predicted_share", "true_share", "share_ratio"}
         assert m["true_share"] == round(1 / NUM_CLASSES, 4)
@@ -83,7 +86,9 @@ def test_eval_on_a_class_folder_tree_defaults_to_all(tmp_path, tiny_model, capsy
     ratios = {c: m["share_ratio"] for c, m in report["per_class"].items()}
     assert report["worst_share_ratio"] == max(ratios.values())
     assert ratios[report["most_overpredicted"]] == report["worst_share_ratio"]
-    assert "worst share ratio" in capsys.readouterr().out
+    out_and_err = capsys.readouterr()
+    assert "worst share ratio" in out_and_err.out
+    assert f"model: tiny (sha {sha[:8]}), named with --model" in out_and_err.err
     # A named split a class-folder tree does not have is still a clear error.
     assert main(["eval", "--data", str(tree), "--split", "private", "--model", str(tiny_model)]) == 1
     assert "no 'private' split" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from PIL import Image
 from fer_desktop.cli import main
 from fer_desktop.labelling.labeller import PhotoLabeller
 from fer_desktop.labelling.reuse import lock_path, state_path
-from fer_desktop.labelling.rows import LABEL_COLUMNS
+from fer_desktop.labelling.rows import LABEL_COLUMNS, LabelRow
 from fer_desktop.labelling.runs import label_folder
 from training.contract.labels import CLASS_NAMES
 
@@ -198,3 +198,53 @@ def test_files_listed_skip_hidden_folders_and_our_outputs(tmp_path):
     assert list_files(tmp_path, outputs) == [tmp_path / "a" / "1.png", tmp_path / "b" / "2.jpg"]
     assert sorted(iter_files(tmp_path, outputs)) == list_files(tmp_path, outputs)
     assert next(iter_files(tmp_path, outputs)) in list_files(tmp_path, outputs)  # usable lazily
+
+
+def test_checked_only_crops_are_the_faces_a_person_checked_with_their_origin(tmp_path, face_crop, capsys):
+    from fer_desktop.labelling.corrections import CorrectionStore
+    from training.contract.label_origin import read_origins
+
+    root = tmp_path / "crops"
+    root.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(root / f"c{i}.png"), cv2.resize(face_crop, (48, 48)))
+    out, dest = tmp_path / "c.csv", tmp_path / "dataset"
+    assert main(["label", str(root), "--out", str(out), "--checked-only", "--no-detect"]) == 1
+    assert "give --crops-to DIR too" in capsys.readouterr().err
+    assert main(["label", str(root), "--out", str(out), "--no-detect"]) == 0
+
+    # In the Label tab a person confirms one face and corrects another (saved for this folder).
+    store = CorrectionStore(root)
+    faces = [LabelRow.from_csv(r) for r in _read_rows(out)]
+    store.attach(faces)
+    store.confirm([faces[0]])
+    store.set_label([faces[1]], "surprise" if faces[1].emotion != "surprise" else "sad")
+
+    args = ["label", str(root), "--out", str(out), "--no-detect", "--crops-to", str(dest), "--checked-only"]
+    assert main(args) == 0  # the photos are reused from the run before: their crops are cut again
+    assert "2 face crops (faces a person checked) written" in capsys.readouterr().err
+    origins = read_origins(dest)
+    assert sorted(origins.values()) == ["confirmed", "corrected"]
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.png")) == sorted(origins)
+    assert f"{faces[1].emotion}/c1.png__face0.png" in origins
+    assert all(r["label_source"] == "model" for r in _read_rows(out))  # the CSV stays the model's answers
+
+
+def test_a_folder_none_of_whose_files_can_be_read_says_so(tmp_path, capsys):
+    root = tmp_path / "broken"
+    root.mkdir()
+    (root / "a.jpg").write_bytes(b"")
+    (root / "b.jpg").write_text("not a photo")
+    (root / "c.png").write_text("not a photo either")
+    out = tmp_path / "b.csv"
+    assert main(["label", str(root), "--out", str(out), "--no-detect"]) == 1
+    err = capsys.readouterr().err
+    assert "error: none of the 3 files could be read: 2 not an image, 1 empty file" in err
+    assert [r["status"] for r in _read_rows(out)] == [
+        "unreadable: empty file",
+        *["unreadable: not an image (or a format that cannot be read)"] * 2,
+    ]
+
+    cv2.imwrite(str(root / "d.png"), np.full((48, 48, 3), 128, np.uint8))
+    assert main(["label", str(root), "--out", str(out), "--no-detect"]) == 0
+    assert "warning: 3 of the 4 files could not be read" in capsys.readouterr().err

@@ -194,11 +194,11 @@ def test_replace_rows_goes_by_identity_in_one_pass():
     assert [id(r) for r in out] == [id(y), id(b), id(x)]
 
 
-def test_filter_texts_count_faces_and_photos_without_one_but_never_unreadable_photos():
+def test_filter_texts_count_faces_photos_without_one_and_unreadable_files_apart():
     rows = _run_rows()
     texts = filter_texts(rows)
-    assert len(texts) == len(session_module.FILTERS) == len(CLASS_NAMES) + 2
-    assert texts[0] == "all faces (2)" and texts[-1] == "no face (2)"
+    assert len(texts) == len(session_module.FILTERS) == len(CLASS_NAMES) + 3
+    assert texts[0] == "all faces (2)" and texts[-2:] == ["no face (2)", "unreadable (1)"]
     assert texts[1 + CLASS_NAMES.index("happy")] == "happy (1)"
     assert texts[1 + CLASS_NAMES.index("angry")] == "angry (0)"
     assert filter_texts([])[0] == "all faces (0)"
@@ -268,3 +268,41 @@ def test_a_failed_export_says_why_and_leaves_the_corrections_unexported(tmp_path
     said = session.export("crops", tmp_path / "crops", MODEL)
     assert said.endswith("the folder is on a read-only disk (no earlier crop was removed)")
     assert session.unexported_warning() is not None
+
+
+def _shown(rows: list[LabelRow], entry: str | None, min_confidence: float = 0.0) -> list[str]:
+    return [r.path for r in rows if session_module.shows(r, entry, min_confidence)]
+
+
+def test_the_unreadable_filter_lists_each_file_with_its_reason_and_no_other_entry_does(tmp_path):
+    rows = [*_run_rows(), LabelRow("e.jpg", "unreadable: empty file")]
+    assert _shown(rows, session_module.UNREADABLE) == ["c.jpg", "e.jpg"]
+    assert _shown(rows, None) == ["a.jpg", "a.jpg"]  # all faces: faces only
+    assert _shown(rows, STATUS_NO_FACE) == ["b.jpg", "d.jpg"]
+    assert _shown(rows, "sad") == ["a.jpg"] and _shown(rows, "happy", 0.95) == []
+    assert detail_title(rows[-1]) == "e.jpg: could not be read (empty file)"
+    assert rows[3].caption() == "unreadable: not an image"  # the grid's caption says why
+
+
+def test_a_folder_of_unreadable_files_says_so_and_a_mostly_readable_one_does_not(tmp_path):
+    session = LabelSession()
+    session.start(tmp_path, MODEL)
+    bad = [
+        LabelRow(f"{i}.jpg", "unreadable: not an image (or a format that cannot be read)") for i in range(11)
+    ]
+    session.finish([*bad, LabelRow("z.jpg", "unreadable: empty file")], LabelSummary(photos=12))
+    note = session.unreadable_note()
+    assert note.startswith("None of the 12 files could be read: 11 not an image, 1 empty file")
+    session.finish([*bad[:2], _face("a.jpg"), LabelRow("b.jpg", STATUS_NO_FACE)], LabelSummary(photos=4))
+    assert session.unreadable_note() is None  # half unreadable: each row says why, no alarm
+    session.finish([*bad[:3], _face("a.jpg")], LabelSummary(photos=4))
+    assert session.unreadable_note().startswith("3 of the 4 files could not be read")
+
+
+def test_the_session_names_the_model_that_labelled_its_grid(tmp_path):
+    session = LabelSession()
+    session.start(tmp_path, Path("/models/fer_default.keras"))
+    assert session.model_text() == "Labelling with fer_default"
+    sha = "1a2b3c4d" + "0" * 56
+    session.finish(_run_rows(), LabelSummary(photos=4, model_file="fer_default.keras", model_sha256=sha))
+    assert session.model_text() == "Labelled with fer_default (sha 1a2b3c4d)"

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from fer_desktop.ui.main_window import MainWindow
+from training.contract.label_origin import read_origins
 from training.contract.labels import CLASS_NAMES
 
 
@@ -34,7 +35,9 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
         tab.start_labelling(folder)
     summary = blocker.args[0]
     assert (summary.photos, summary.faces, summary.no_face, summary.unreadable) == (4, 4, 1, 1)
-    assert tab.faces.rowCount() == 5 and tab.filtered.rowCount() == 4  # 4 faces and a photo without one
+    # 4 faces, a photo without one and a file that could not be read; "all faces" shows the faces.
+    assert tab.faces.rowCount() == 6 and tab.filtered.rowCount() == 4
+    assert tab.model_label.text().startswith(f"Labelled with {win.engine.model_path.stem} (sha ")
     assert (
         tab.emotion_filter.itemText(0) == "all faces (4)" and tab.emotion_filter.itemText(8) == "no face (1)"
     )
@@ -71,6 +74,20 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
     assert tab.filtered.rowCount() == 0
     tab.confidence_filter.setValue(0.0)
 
+    # Enter confirms another face: a person checked its label (undone with Ctrl+Z like a correction).
+    tab.select_face(1)
+    other = tab.selected_rows()[0]
+    assert other is not row and not other.checked
+    qtbot.keyClick(tab.grid, Qt.Key.Key_Return)
+    assert other.confirmed and other.label_source == "model" and other.caption().endswith("✓")
+    assert tab.session.corrections.confirmed
+
+    # The unreadable filter lists the file that could not be read, with its reason.
+    tab.emotion_filter.setCurrentIndex(len(CLASS_NAMES) + 2)
+    assert tab.emotion_filter.currentText() == "unreadable (1)" and tab.filtered.rowCount() == 1
+    assert tab.filtered.index(0, 0).data().startswith("unreadable: ")
+    tab.emotion_filter.setCurrentIndex(0)
+
     out_csv, out_json, crops = tmp_path / "labels.csv", tmp_path / "labels.json", tmp_path / "crops"
     tab.export("csv", out_csv)
     tab.export("json", out_json)
@@ -93,6 +110,13 @@ def test_label_correct_and_export(qtbot, label_window, folder, tmp_path):
     assert sum(1 for r in data["rows"] if r.get("label_source") == "human") == 1
     assert len(list((crops / new_label).glob("*.png"))) >= 1
     assert len(list(crops.rglob("*.png"))) == 4
+    assert data["model_sha256"] and data["model_file"] == win.engine.model_path.name
+
+    # "Checked faces only": the corrected and the confirmed face, each with who labelled it.
+    tab.checked_only.setChecked(True)
+    tab.export("crops", tmp_path / "checked")
+    assert sorted(read_origins(tmp_path / "checked").values()) == ["confirmed", "corrected"]
+    assert len(list((tmp_path / "checked").rglob("*.png"))) == 2
     win.close()
 
 

@@ -46,7 +46,7 @@ def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_c
     assert "held-out photos (3)" in err  # (no progress bars: stderr is not a terminal here)
 
     card = json.loads(out.with_name("me.card.json").read_text())
-    assert card["base"] == {"path": str(model_path), "sha256": _sha256(model_path)}
+    assert card["base"] == {"path": str(model_path), "file": model_path.name, "sha256": _sha256(model_path)}
     assert card["photos"]["per_emotion"] == {"happy": 8, "neutral": 5}
     assert card["photos"]["held_out"] == {"happy": 2, "neutral": 1}
     assert sorted(u["path"] for u in card["photos"]["unreadable"]) == [

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from training import datasets
 from training.config import TrainConfig
+from training.contract.label_origin import count_origins, model_share_warning
 from training.contract.labels import NUM_CLASSES
 from training.datasets import DatasetError, LabeledImages
 
@@ -31,6 +33,9 @@ class PreparedData:
     source: str
     splits: dict[str, str]
     removed_overlap: int = 0
+    # Who gave the validation labels (label_origin.csv of an export): model, confirmed, corrected,
+    # unknown; empty for data that no export wrote.
+    val_origins: Counter = field(default_factory=Counter)
 
 
 def _image_hashes(images: np.ndarray) -> list[bytes]:
@@ -113,7 +118,11 @@ def prepare_data(config: TrainConfig, on_warning: Callable[[str], None] | None =
         )
     if len(val) == 0:
         raise DatasetError(f"{config.data}: no validation images")
-    return PreparedData(train, val, tests, str(config.data), splits, removed)
+    origins = count_origins(val.paths, [config.data, *config.extra_data])
+    warning = model_share_warning(origins)
+    if warning:
+        _warn(warning, on_warning)
+    return PreparedData(train, val, tests, str(config.data), splits, removed, origins)
 
 
 def _warn(message: str, on_warning: Callable[[str], None] | None) -> None:

@@ -242,7 +242,7 @@ def personalize_and_save(
         "preprocessing": preprocessing_record(),
         "architecture": result.model.name,
         "params": int(result.model.count_params()),
-        "base": {"path": str(base_path), "sha256": base_sha},
+        "base": {"path": str(base_path), "file": Path(base_path).name, "sha256": base_sha},
         "photos": {
             "per_emotion": class_counts(labels),
             "trained_on": class_counts(labels[train_idx]),

@@ -54,6 +54,8 @@ def data_record(data: PreparedData) -> dict[str, Any]:
         "removed_test_overlap": data.removed_overlap,
         "fingerprint": data.train.fingerprint(),
         "val_fingerprint": data.val.fingerprint(),
+        # Who gave the validation labels, where an export recorded it: {"model": 12, "corrected": 3}.
+        "val_label_origin": dict(data.val_origins),
     }
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fer_desktop.cli.options import add_data, add_margin, add_model, bar_to_total, fail, model_arg
+from fer_desktop.cli.options import (
+    SHIPPED_MODEL,
+    add_data,
+    add_margin,
+    add_model,
+    announce_model,
+    bar_to_total,
+    chosen_model,
+    fail,
+)
 from fer_desktop.write_errors import describe_write_error
 
 
@@ -23,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="find and crop faces as `label` does (largest face per photo; no face = wrong)",
     )
     add_margin(ev, help="crop margin with --detect")
-    add_model(ev, help="model to evaluate (default: the shipped model)")
+    add_model(ev, help=f"model to evaluate (default: {SHIPPED_MODEL})")
     ev.add_argument("--tta", action="store_true", help="also average with the mirrored image")
     ev.add_argument("--json", help="write the report as JSON here")
     ev.add_argument("--skip-bad", action="store_true", help="skip unreadable/malformed data")
@@ -32,12 +41,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from fer_desktop.models.classifier import ModelLoadError, load_checked_model
-    from fer_desktop.paths import default_model_path
     from training import datasets
     from training.contract import atomic
     from training.evaluate import evaluate_arrays, format_report
 
-    model_path = model_arg(args) or default_model_path()  # the shipped model, whatever is active
+    model_path, why = chosen_model(args, SHIPPED_MODEL)  # the shipped model, whatever is active
+    identity = announce_model(model_path, why)
     split = args.split or datasets.default_split(args.data)
     on_error = "skip" if args.skip_bad else "raise"
     no_face, extra = None, {}
@@ -55,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     report = evaluate_arrays(model, data.images, data.labels, no_face=no_face, on_progress=_bar(len(data)))
     report.update(split=split, model=str(model_path), data=str(args.data), **extra)
+    if identity is not None:
+        report.update(identity.record())
     print(f"model {model_path}, split {split}" + (", faces detected as `label` does" if args.detect else ""))
     print(format_report(report))
     if args.tta:

@@ -11,8 +11,9 @@ from fer_desktop.cli.options import (
     add_margin,
     add_model,
     add_no_detect,
+    announce_model,
+    chosen_model,
     fail,
-    model_arg,
     positive_int,
 )
 from fer_desktop.write_errors import describe_write_error
@@ -28,6 +29,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     label.add_argument("--json", help="also write the results as JSON")
     label.add_argument(
         "--crops-to", help="write each face as a 96x96 PNG into DIR/<emotion>/ (a training dataset)"
+    )
+    label.add_argument(
+        "--checked-only",
+        action="store_true",
+        help="with --crops-to: write only the faces a person confirmed or corrected in the Label tab "
+        "(with the person's label), so a model is not trained or scored on its own answers",
     )
     add_no_detect(label)
     add_model(label)
@@ -62,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         return fail(f"not a folder: {root}")
+    if args.checked_only and not args.crops_to:
+        return fail("--checked-only chooses the faces written by --crops-to: give --crops-to DIR too")
     from training.contract.photos import IMAGE_SUFFIXES
 
     if not _holds_images(root, IMAGE_SUFFIXES, [args.out, args.json, args.crops_to]):
@@ -70,12 +79,13 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures.process import BrokenProcessPool
 
     from fer_desktop.labelling.parallel import LabellerStartError
-    from fer_desktop.labelling.reuse import OutputBusyError, model_id, state_path
+    from fer_desktop.labelling.reuse import OutputBusyError, model_id, model_key, state_path
+    from fer_desktop.labelling.rows import unreadable_note
     from fer_desktop.labelling.runs import label_folder
-    from fer_desktop.models.catalogue import active_model_path
     from fer_desktop.progress import Progress
 
-    model_path = model_arg(args) or active_model_path()
+    model_path, why = chosen_model(args)
+    identity = announce_model(model_path, why)
     try:
         labeller = _open_labeller(args, Path(model_path))
     except RuntimeError as exc:  # ModelLoadError, MediaPipe's start-up errors
@@ -87,10 +97,12 @@ def run(args: argparse.Namespace) -> int:
         progress.update(done)
 
     try:
-        _, summary = label_folder(
+        rows, summary = label_folder(
             root,
             labeller,
-            model_key=model_id(Path(model_path)),
+            model_key=model_key(identity) if identity else model_id(Path(model_path)),
+            model=identity,
+            checked_only=args.checked_only,
             out_csv=args.out,
             json_out=args.json,
             crops_to=args.crops_to,
@@ -112,8 +124,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(f"JSON written to {args.json}", file=sys.stderr)
     if args.crops_to:
-        print(f"{count(summary.crops, 'face crop')} written to {args.crops_to}", file=sys.stderr)
+        checked = " (faces a person checked)" if args.checked_only else ""
+        print(f"{count(summary.crops, 'face crop')}{checked} written to {args.crops_to}", file=sys.stderr)
     print(f"bookkeeping for the next run written to {state_path(Path(args.out))}", file=sys.stderr)
+    return _report_unreadable(unreadable_note(rows))
+
+
+def _report_unreadable(note: str | None) -> int:
+    """Most files unreadable is worth a line of its own; none readable is a failed run (status 1),
+    though the CSV was written (it holds each file's reason)."""
+    if note is None:
+        return 0
+    if note.startswith(("none of", "the file")):
+        return fail(note)
+    print(f"warning: {note}", file=sys.stderr)
     return 0
 
 

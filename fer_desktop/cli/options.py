@@ -35,7 +35,14 @@ def config_default(config: type, name: str) -> Any:
     raise KeyError(f"{config.__name__} has no field {name!r}")
 
 
-def add_model(parser: argparse.ArgumentParser, help: str = "emotion model (.keras)") -> None:
+# Where a command's model comes from when none is named: said in its --help and when it starts.
+ACTIVE_MODEL = "the model last chosen in the app (Train tab, Models), else the shipped one"
+SHIPPED_MODEL = "the shipped model, whatever the app uses"
+
+
+def add_model(
+    parser: argparse.ArgumentParser, help: str = f"emotion model (.keras); default: {ACTIVE_MODEL}"
+) -> None:
     """A command's ``--model``; its own ``dest`` so that it does not hide the global ``--model``."""
     parser.add_argument("--model", dest="sub_model", help=help)
 
@@ -85,6 +92,38 @@ def model_arg(args: argparse.Namespace) -> Path | None:
     """The model chosen on the command line: the command's ``--model``, else the global one."""
     chosen = getattr(args, "sub_model", None) or args.model
     return Path(chosen) if chosen else None
+
+
+def chosen_model(args: argparse.Namespace, default: str = ACTIVE_MODEL) -> tuple[Path, str]:
+    """The model a command uses and why: named on the command line, else ``default``
+    (``ACTIVE_MODEL`` or ``SHIPPED_MODEL``)."""
+    named = model_arg(args)
+    if named is not None:
+        return named, "named with --model"
+    if default == SHIPPED_MODEL:
+        from fer_desktop.paths import default_model_path
+
+        return default_model_path(), default
+    from fer_desktop.models.catalogue import active_model_path
+
+    return active_model_path(), default
+
+
+def announce_model(path: Path, why: str):
+    """Say on stderr which model answers, before any work: ``model: fer_default (sha 1a2b3c4d), …``.
+
+    Returns its ``ModelIdentity`` for the outputs to record, or None for a file that cannot be
+    read (the loader then says what is wrong with it).
+    """
+    from training.contract.model_file import model_identity
+
+    try:
+        identity = model_identity(path)
+    except OSError:
+        print(f"model: {path} ({why})", file=sys.stderr)
+        return None
+    print(f"model: {identity.describe()}, {why}: {path}", file=sys.stderr)
+    return identity
 
 
 def bar_to_total(unit: str, total: int = 0, *, open_now: bool = True) -> Callable[..., None]:

@@ -8,8 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from fer_desktop.cli.options import add_margin, add_no_detect, bar_to_total, config_default, fail
+from fer_desktop.cli.options import (
+    ACTIVE_MODEL,
+    add_margin,
+    add_no_detect,
+    announce_model,
+    bar_to_total,
+    config_default,
+    fail,
+)
 from training.config import PersonalizeSettings
 
 
@@ -19,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     personal.add_argument("path", metavar="DIR", help="DIR/<emotion>/… photos of one person (any emotions)")
     personal.add_argument("--out", required=True, metavar="MODEL.keras", help="personalised model to write")
-    personal.add_argument("--base", help="model to start from (default: the active model)")
+    personal.add_argument("--base", help=f"model to start from (default: {ACTIVE_MODEL})")
     add_no_detect(personal)
     steps = config_default(PersonalizeSettings, "steps")
     personal.add_argument("--steps", type=int, default=steps, help=f"fine-tuning steps (default {steps})")
@@ -40,13 +49,15 @@ def run(args: argparse.Namespace) -> int:
     from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
 
     started = time.monotonic()
+    base, why = (Path(args.base), "named with --base") if args.base else (active_model_path(), ACTIVE_MODEL)
+    announce_model(base, why)
     on_photo = bar_to_total("photo")
     on_step = bar_to_total("step", open_now=False)  # opens with the first step, below the photos' bar
     try:
         card = personalize_folder(
             args.path,
             args.out,
-            args.base or active_model_path(),
+            base,
             detect=not args.no_detect,
             margin=args.margin,
             settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),

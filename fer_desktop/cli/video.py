@@ -7,7 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from fer_desktop.cli.options import PIPELINE_TF_THREADS, add_margin, add_model, fail, model_arg
+from fer_desktop.cli.options import (
+    PIPELINE_TF_THREADS,
+    add_margin,
+    add_model,
+    announce_model,
+    chosen_model,
+    fail,
+)
 from fer_desktop.pipeline.tracking import DEFAULT_SMOOTHING
 from fer_desktop.write_errors import describe_write_error
 from training.contract.wording import count
@@ -61,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     from fer_desktop.live.recording import RecordingError, SessionRecorder
     from fer_desktop.live.video_analysis import analyze_video
-    from fer_desktop.models.catalogue import active_model_path
     from fer_desktop.models.classifier import ModelLoadError
     from fer_desktop.pipeline.analyzer import build_analyzer
     from fer_desktop.progress import Progress
@@ -77,9 +83,11 @@ def run(args: argparse.Namespace) -> int:
     except (RecordingError, OSError) as exc:
         source.close()
         return fail(describe_write_error(exc, exc.filename or out) if isinstance(exc, OSError) else str(exc))
+    model_path, why = chosen_model(args)
+    announce_model(model_path, why)
     try:
         analyzer = build_analyzer(
-            model_arg(args) or active_model_path(),
+            model_path,
             smoothing=args.smoothing,
             margin=args.margin,
             tf_threads=PIPELINE_TF_THREADS,

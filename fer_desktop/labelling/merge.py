@@ -15,8 +15,10 @@ import json
 from pathlib import Path, PurePath
 
 from fer_desktop.labelling.reuse import output_lock, state_path
-from fer_desktop.labelling.rows import LABEL_COLUMNS
+from fer_desktop.labelling.rows import REQUIRED_COLUMNS
 from training.contract import atomic
+
+MODEL_KEYS = ("model_file", "model_sha256")  # a state's model by name and whole hash
 
 
 class MergeError(ValueError):
@@ -31,7 +33,7 @@ def read_part(path: Path) -> tuple[list[str], dict[str, list[list[str]]]]:
             header = next(reader, None)
             if header is None:
                 raise MergeError(f"{path}: empty file, not a `fer-desktop label` CSV")
-            missing = [c for c in LABEL_COLUMNS if c not in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
                 raise MergeError(f"{path}: not a `fer-desktop label` CSV (no column {', '.join(missing)})")
             where = header.index("path")
@@ -125,5 +127,8 @@ def merge_states(parts: list[Path]) -> tuple[dict | None, str]:
             merged = {**made_by, "files": {}}
         elif any(merged[key] != value for key, value in made_by.items()):
             return None, f"{part} was made with another model, other options or another folder"
+        model = {key: state[key] for key in MODEL_KEYS if key in state}  # since they were added
+        if any(merged.setdefault(key, value) != value for key, value in model.items()):
+            return None, f"{part} was made with another model"
         merged["files"].update(files)
     return merged, ""

@@ -1,28 +1,32 @@
 """What an earlier run over the same folder left: results that may be reused, and the output's lock.
 
 A second run with the same model and options reuses the rows of photos that have not changed;
-the state file beside the CSV says which model, options and file versions made them.
+the state file beside the CSV says which model (by the content of its file: ``model``, the
+first 16 hex digits of its SHA-256, and since it was added ``model_file`` and ``model_sha256``),
+options and file versions made them. A model of another content is another model, whatever
+its file is called.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from fer_desktop.labelling.rows import FACE_DETECTED, FACE_WHOLE_IMAGE, STATUS_OK, LabelRow
+from training.contract.model_file import ModelIdentity, model_identity
 
 
 def model_id(model_path: Path) -> str:
-    h = hashlib.sha256()
-    with model_path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
+    """The short key of a model's content that reuse compares (the state file's ``model``)."""
+    return model_key(model_identity(model_path))
+
+
+def model_key(identity: ModelIdentity) -> str:
+    return identity.sha256[:16]
 
 
 def state_path(out_csv: Path) -> Path:
@@ -69,8 +73,13 @@ class PreviousRun:
     files: dict[str, list[int]]
 
 
-def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, str]:
-    """Earlier results that may be reused, or None and the reason they may not."""
+def load_previous(
+    out_csv: Path, expected: dict, model_sha256: str | None = None
+) -> tuple[PreviousRun | None, str]:
+    """Earlier results that may be reused, or None and the reason they may not.
+
+    ``model_sha256``: the whole hash of this run's model, checked too where the state file has one.
+    """
     state_file = state_path(out_csv)
     if not out_csv.exists() or not state_file.exists():
         return None, ""
@@ -88,4 +97,6 @@ def load_previous(out_csv: Path, expected: dict) -> tuple[PreviousRun | None, st
     for key, what in (("model", "another model"), ("options", "other options"), ("root", "another folder")):
         if state.get(key) != expected[key]:
             return None, f"not reusing {out_csv.name}: it was made with {what}"
+    if model_sha256 and state.get("model_sha256") not in (None, model_sha256):
+        return None, f"not reusing {out_csv.name}: it was made with another model"
     return PreviousRun(rows, state.get("files", {})), ""

@@ -3,7 +3,9 @@
 CSV columns ``path, face, x, y, w, h, emotion, confidence``, one per class and
 ``status`` are a contract: add, never rename.  ``confidence`` is the model's probability
 of the row's ``emotion``: for a face a person corrected, of the human label, not of the
-model's own answer (that one is ``model_confidence``, beside ``model_emotion``).
+model's own answer (that one is ``model_confidence``, beside ``model_emotion``).  ``checked``
+is ``yes`` for a face a person confirmed or corrected, ``no`` for the model's own unchecked
+answer.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fer_desktop.pipeline.faces import Box
+from training.contract.label_origin import ORIGIN_CONFIRMED, ORIGIN_CORRECTED, ORIGIN_MODEL
 from training.contract.labels import CLASS_NAMES
 from training.contract.wording import count
 
 LABEL_COLUMNS = [
     "path", "face", "x", "y", "w", "h", "emotion", "confidence", *CLASS_NAMES,
-    "status", "label_source", "model_emotion", "model_confidence", "face_source",
+    "status", "label_source", "model_emotion", "model_confidence", "face_source", "checked",
 ]  # fmt: skip
+# What a CSV must hold to be read back: the columns added later ("checked") may be missing.
+REQUIRED_COLUMNS = LABEL_COLUMNS[: LABEL_COLUMNS.index("face_source") + 1]
 STATUS_OK = "ok"
 STATUS_NO_FACE = "no face"
+UNREADABLE = "unreadable: "  # the status of a file that could not be read starts so, its reason follows
 FACE_DETECTED = "detector"  # face_source: the face detector's box
 FACE_WHOLE_IMAGE = (
     "whole image"  # face_source: the whole image taken as the face (--no-detect, or a user's choice)
@@ -42,6 +48,24 @@ class LabelRow:
     human_emotion: str = ""
     crop: np.ndarray | None = field(default=None, repr=False)  # 96x96 BGR thumbnail
     face_source: str = ""  # FACE_DETECTED or FACE_WHOLE_IMAGE for a face
+    confirmed: bool = False  # a person said the model's label is right
+
+    @property
+    def checked(self) -> bool:
+        """A person looked at this face's label: confirmed it or corrected it."""
+        return self.label_source == "human" or self.confirmed
+
+    @property
+    def label_origin(self) -> str:
+        """Who gave the label: ``model`` (unchecked), ``confirmed`` or ``corrected`` by a person."""
+        if self.label_source == "human":
+            return ORIGIN_CORRECTED
+        return ORIGIN_CONFIRMED if self.confirmed else ORIGIN_MODEL
+
+    @property
+    def unreadable_reason(self) -> str | None:
+        """Why the file could not be read, or None for a file that was read."""
+        return self.status[len(UNREADABLE) :] if self.status.startswith(UNREADABLE) else None
 
     @property
     def model_emotion(self) -> str:
@@ -69,7 +93,7 @@ class LabelRow:
             return self.status
         if self.label_source == "human":
             return f"{self.emotion} ✎ (model: {self.model_emotion} {self.model_confidence:.0%})"
-        return f"{self.emotion} {self.confidence:.0%}"
+        return f"{self.emotion} {self.confidence:.0%}" + (" ✓" if self.confirmed else "")
 
     def set_human_label(self, emotion: str) -> None:
         if emotion not in CLASS_NAMES:
@@ -92,6 +116,7 @@ class LabelRow:
             self.path, str(self.face), str(b.x), str(b.y), str(b.w), str(b.h), self.emotion,
             f"{self.confidence:.4f}", *(f"{p:.4f}" for p in self.probs), self.status,
             self.label_source, self.model_emotion, f"{self.model_confidence:.4f}", self.face_source,
+            "yes" if self.checked else "no",
         ]  # fmt: skip
 
     def to_json(self) -> dict:
@@ -107,6 +132,8 @@ class LabelRow:
                 model_emotion=self.model_emotion,
                 model_confidence=round(self.model_confidence or 0.0, 4),
                 face_source=self.face_source,
+                checked=self.checked,
+                label_origin=self.label_origin,
             )
         return out
 
@@ -122,6 +149,8 @@ class LabelRow:
         )  # fmt: skip
         if label.label_source == "human":
             label.human_emotion = row["emotion"]
+        else:
+            label.confirmed = row.get("checked") == "yes"
         return label
 
 
@@ -137,6 +166,8 @@ class LabelSummary:
     seconds: float = 0.0
     note: str = ""
     crops: int = 0  # crop files written by --crops-to
+    model_file: str = ""  # the file name of the model that labelled the run
+    model_sha256: str = ""  # and the SHA-256 of its bytes
 
     def text(self) -> str:
         parts = [
@@ -164,3 +195,23 @@ def count_rows(rows: list[LabelRow], summary: LabelSummary) -> LabelSummary:
         else:
             summary.unreadable += 1
     return summary
+
+
+def unreadable_note(rows: list[LabelRow]) -> str | None:
+    """What to say when most files of a run could not be read: ``none of the 12 files could be read:
+    7 not an image, 5 empty file``; None when most were read (each file's reason is in its row)."""
+    files = {r.path for r in rows}
+    reasons = Counter(_reason_kind(r.unreadable_reason) for r in rows if r.unreadable_reason is not None)
+    bad = sum(reasons.values())
+    if not files or bad * 2 <= len(files):
+        return None
+    if bad == len(files):
+        head = "the file could not be read" if bad == 1 else f"none of the {bad} files could be read"
+    else:
+        head = f"{bad} of the {len(files)} files could not be read"
+    return f"{head}: " + ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its particulars (``corrupt or truncated image: …``), to count alike files together."""
+    return reason.split(":")[0].split(" (")[0]

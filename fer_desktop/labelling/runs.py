@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from fer_desktop.labelling.export import export_crops, write_csv, write_json
@@ -18,6 +19,7 @@ from fer_desktop.labelling.reuse import load_previous, lock_path, output_lock, s
 from fer_desktop.labelling.rows import LabelRow, LabelSummary, count_rows
 from fer_desktop.labelling.walk import Shard, file_key, list_files
 from training.contract import atomic
+from training.contract.model_file import ModelIdentity
 
 
 def label_folder(
@@ -32,10 +34,14 @@ def label_folder(
     should_cancel: Callable[[], bool] = lambda: False,
     log: Callable[[str], None] = lambda _msg: None,
     shard: Shard | None = None,
+    model: ModelIdentity | None = None,
+    checked_only: bool = False,
 ) -> tuple[list[LabelRow], LabelSummary]:
     """Label every photo under ``root`` (or ``shard``'s part of them); write outputs only if the
     run completes.  ``labeller`` is a PhotoLabeller or anything with its ``detects``, ``margin``
-    and ``label_files`` (``parallel.ProcessLabeller``).
+    and ``label_files`` (``parallel.ProcessLabeller``).  ``model``: the labelling model's name and
+    hash, recorded in the summary, the JSON and the state file.  ``checked_only``: the crops are
+    only the faces a person checked in the Label tab (see ``checked.checked_crops``).
 
     Raises OutputBusyError when another run holds ``out_csv``.
     """
@@ -43,15 +49,25 @@ def label_folder(
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     out_csv = Path(out_csv) if out_csv else None
+    run = _Run(model_key, model, checked_only)
     with output_lock(out_csv):
-        return _label_folder(root, labeller, model_key, out_csv, json_out, crops_to, on_progress,
+        return _label_folder(root, labeller, run, out_csv, json_out, crops_to, on_progress,
                              should_cancel, log, shard)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a run says about its model, and how its crops are chosen."""
+
+    model_key: str
+    model: ModelIdentity | None
+    checked_only: bool
 
 
 def _label_folder(
     root: Path,
     labeller: PhotoLabeller,
-    model_key: str,
+    run: _Run,
     out_csv: Path | None,
     json_out: str | Path | None,
     crops_to: str | Path | None,
@@ -68,15 +84,20 @@ def _label_folder(
     if shard is not None:
         files = shard.select(files)
     expected = {
-        "model": model_key,
+        "model": run.model_key,
         "options": {"detect": labeller.detects, "margin": labeller.margin,
                     "crops_to": str(Path(crops_to).resolve()) if crops_to else None},
         "root": str(root.resolve()),
     }  # fmt: skip
-    previous, note = load_previous(out_csv, expected) if out_csv else (None, "")
+    if run.checked_only:  # only then: a state file from before the option stays reusable
+        expected["options"]["checked_only"] = True
+    sha = run.model.sha256 if run.model else None
+    previous, note = load_previous(out_csv, expected, sha) if out_csv else (None, "")
     if note:
         log(note)
     summary = LabelSummary(note=note)
+    if run.model is not None:
+        summary.model_file, summary.model_sha256 = run.model.file, run.model.sha256
     rows: list[LabelRow] = []
     keys: dict[str, list[int]] = {}
     todo: list[Path] = []
@@ -110,11 +131,23 @@ def _label_folder(
     if summary.cancelled:
         return rows, summary
     if crops_to:
-        summary.crops = export_crops(rows, crops_to)
+        summary.crops = export_crops(_crop_rows(root, rows, labeller, run.checked_only), crops_to)
     if json_out:
-        write_json(rows, json_out, root, model_key, summary)
+        write_json(rows, json_out, root, run.model_key, summary, run.model)
     if out_csv:
         write_csv(rows, out_csv)
         done_keys = {r: k for r, k in keys.items() if r in by_path}
-        atomic.write_json(state_path(out_csv), {**expected, "files": done_keys})
+        model = run.model.record() if run.model else {}
+        atomic.write_json(state_path(out_csv), {**expected, **model, "files": done_keys})
     return rows, summary
+
+
+def _crop_rows(
+    root: Path, rows: list[LabelRow], labeller: PhotoLabeller, checked_only: bool
+) -> list[LabelRow]:
+    """The rows whose crops are written: all, or only the faces a person checked in the Label tab."""
+    if not checked_only:
+        return rows
+    from fer_desktop.labelling.checked import checked_crops
+
+    return checked_crops(root, rows, labeller.margin)

@@ -1,4 +1,5 @@
-"""The Label tab's session without Qt: the rows of the run, corrections, photos taken whole, export.
+"""The Label tab's session without Qt: the rows of the run, corrections and confirmations, photos
+taken whole, the grid's filter, export.
 
 The tab renders this state and forwards what the user does; the rules live here, so they are
 tested without a window. A session holds one folder's run at a time: its rows (as they are
@@ -9,6 +10,7 @@ by hand).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,8 +18,8 @@ import cv2
 import numpy as np
 
 from fer_desktop.labelling.corrections import CorrectionStore
-from fer_desktop.labelling.export import export_crops, write_csv, write_json
-from fer_desktop.labelling.reuse import model_id
+from fer_desktop.labelling.export import checked_rows, export_crops, write_csv, write_json
+from fer_desktop.labelling.reuse import model_id, model_key
 from fer_desktop.labelling.rows import (
     FACE_WHOLE_IMAGE,
     STATUS_NO_FACE,
@@ -25,17 +27,21 @@ from fer_desktop.labelling.rows import (
     LabelRow,
     LabelSummary,
     count_rows,
+    unreadable_note,
 )
 from fer_desktop.write_errors import describe_write_error
 from training.contract.labels import CLASS_NAMES
+from training.contract.model_file import ModelIdentity
 from training.contract.photos import read_photo
 from training.contract.wording import count
 
+UNREADABLE = "unreadable"  # the filter's entry for the files that could not be read
 FILTERS = [
     None,
     *CLASS_NAMES,
     STATUS_NO_FACE,
-]  # the emotion filter's entries: all faces, each emotion, no face
+    UNREADABLE,
+]  # the emotion filter's entries: all faces, each emotion, no face, unreadable files
 EXPORT_KINDS = ("csv", "json", "crops")
 BOX_COLOUR = (40, 220, 40)  # BGR: the shown face's box on its photo
 
@@ -44,12 +50,28 @@ Replacement = tuple[LabelRow, LabelRow]  # (the row that was, the row in its pla
 
 def filter_texts(rows: list[LabelRow]) -> list[str]:
     """The emotion filter's entries with their counts, in ``FILTERS`` order."""
-    counts = count_rows([r for r in rows if r.status in (STATUS_OK, STATUS_NO_FACE)], LabelSummary())
+    counts = count_rows(rows, LabelSummary())
     return [
         f"all faces ({counts.faces})",
         *(f"{name} ({counts.emotions.get(name, 0)})" for name in CLASS_NAMES),
         f"no face ({counts.no_face})",
+        f"unreadable ({sum(1 for r in rows if r.unreadable_reason is not None)})",
     ]
+
+
+def shows(row: LabelRow, shown: str | None, min_confidence: float) -> bool:
+    """Whether the grid shows ``row`` under the filter entry ``shown`` (one of ``FILTERS``).
+
+    Faces of one emotion (or all) at or above the model's confidence in its own answer; the
+    photos without a face; or the files that could not be read, each with its reason.
+    """
+    if shown == UNREADABLE:
+        return row.unreadable_reason is not None
+    if shown == STATUS_NO_FACE or row.status != STATUS_OK:
+        return shown == STATUS_NO_FACE and row.status == STATUS_NO_FACE
+    if shown and row.emotion != shown:
+        return False
+    return (row.model_confidence or 0.0) >= min_confidence
 
 
 def replace_rows(rows: list[LabelRow], replacements: Iterable[Replacement]) -> list[LabelRow]:
@@ -65,6 +87,8 @@ def detail_title(row: LabelRow) -> str:
     """The title over a selected face's probabilities (or over a photo without a face)."""
     if row.status == STATUS_OK:
         return f"{row.path}, face {row.face}: {row.caption()}"
+    if row.unreadable_reason is not None:
+        return f"{row.path}: could not be read ({row.unreadable_reason})"
     return f"{row.path}: no face found (use the whole image as the face?)"
 
 
@@ -74,6 +98,7 @@ class LabelSession:
     def __init__(self) -> None:
         self.folder: Path | None = None
         self.labelled_with: Path | None = None  # the model of the current folder's run
+        self.model: ModelIdentity | None = None  # its name and hash, once the run has ended
         self.labelling = False  # a run's rows are still to come
         self.whole_pending = False  # photos being classified whole
         self.rows: list[LabelRow] = []
@@ -99,6 +124,7 @@ class LabelSession:
             self.corrections = CorrectionStore(self.folder)
             note = self.corrections.load_note
         self.labelled_with = model_path
+        self.model = None
         self.labelling = True
         return note
 
@@ -121,6 +147,21 @@ class LabelSession:
         self.rows = rows
         self.summary = summary
         self.labelling = False
+        if summary.model_sha256:
+            self.model = ModelIdentity(self.labelled_with or Path(summary.model_file), summary.model_sha256)
+
+    def model_text(self) -> str:
+        """Which model labelled the grid: ``Labelled with fer_default (sha 1a2b3c4d)``."""
+        if self.model is not None:
+            return f"Labelled with {self.model.describe()}"
+        if self.labelled_with is None:
+            return ""
+        return f"{'Labelling' if self.labelling else 'Labelled'} with {self.labelled_with.stem}"
+
+    def unreadable_note(self) -> str | None:
+        """``none of the 12 files could be read: …`` when most of the run's files could not be read."""
+        note = unreadable_note(self.rows)
+        return None if note is None else note[0].upper() + note[1:] + " (the unreadable filter lists each)"
 
     def fail(self) -> None:
         self.labelling = False
@@ -157,8 +198,13 @@ class LabelSession:
         """Correct these faces (saved at once, one undo step); returns the rows that changed."""
         return self.corrections.set_label(rows, emotion) if self.corrections is not None else []
 
+    def confirm(self, rows: list[LabelRow]) -> list[LabelRow]:
+        """A person says these faces' labels are right (saved at once, one undo step); returns the rows
+        that changed."""
+        return self.corrections.confirm(rows) if self.corrections is not None else []
+
     def undo(self) -> list[LabelRow]:
-        """Take back the latest correction (saved at once); returns the rows that changed."""
+        """Take back the latest correction or confirmation (saved at once); returns the rows that changed."""
         return self.corrections.undo() if self.corrections is not None else []
 
     @property
@@ -231,26 +277,34 @@ class LabelSession:
         return replaced
 
     # -- export ------------------------------------------------------------------------
-    def export(self, kind: str, dest: str | Path, model_path: Path) -> str:
+    def export(self, kind: str, dest: str | Path, model_path: Path, checked_only: bool = False) -> str:
         """Write the (corrected) rows as ``kind`` (csv, json, crops) to ``dest``; returns what to tell
-        the user. Crops form a class-folder dataset for training; a failed write changes nothing."""
+        the user. Crops form a class-folder dataset for training; a failed write changes nothing.
+
+        ``checked_only``: only the faces a person confirmed or corrected, so that a model is not
+        trained or scored on its own answers.
+        """
         if kind not in EXPORT_KINDS:
             raise ValueError(f"unknown export {kind!r}")
+        rows = checked_rows(self.rows) if checked_only else self.rows
+        if checked_only and not rows:
+            return "Nothing exported: no face is checked yet (confirm with Enter, or correct with 1–7)"
         try:
-            said = self._write(kind, dest, model_path)
+            said = self._write(kind, dest, model_path, rows)
         except OSError as exc:
             kept = "no earlier crop was removed" if kind == "crops" else "an earlier file there is unchanged"
             return f"Export failed: {describe_write_error(exc, dest)} ({kept})"
         if self.corrections is not None:
-            self.corrections.mark_exported(self.rows)
+            self.corrections.mark_exported(rows)
         return said
 
-    def _write(self, kind: str, dest: str | Path, model_path: Path) -> str:
+    def _write(self, kind: str, dest: str | Path, model_path: Path, rows: list[LabelRow]) -> str:
         if kind == "crops":
-            return f"{count(export_crops(self.rows, dest), 'crop')} exported to {dest}"
+            return f"{count(export_crops(rows, dest), 'crop')} exported to {dest}"
         if kind == "csv":
-            write_csv(self.rows, dest)
+            write_csv(rows, dest)
         else:
-            summary = count_rows(self.rows, self.summary or LabelSummary())
-            write_json(self.rows, dest, self.folder, model_id(model_path), summary)
+            summary = count_rows(rows, dataclasses.replace(self.summary or LabelSummary()))
+            key = model_key(self.model) if self.model is not None else model_id(model_path)
+            write_json(rows, dest, self.folder, key, summary, self.model)
         return f"Exported {dest}"

@@ -15,8 +15,13 @@ from pathlib import Path
 from fer_desktop.paths import default_model_path, user_models_dir
 from fer_desktop.settings import load_settings, save_settings
 from training.contract import atomic
+from training.contract.label_origin import model_share_warning
 from training.contract.model_card import card_paths, read_card
 from training.contract.wording import count
+
+# Below this many images an accuracy swings by several points with a handful of faces: the
+# figure is shown, and said to be too few to trust.
+FEW_IMAGES = 200
 
 
 def active_model_path() -> Path:
@@ -44,7 +49,20 @@ class StoredModel:
             return f"{self.name}: no model card"
         figures = [split_figure(split, report) for split, report in evaluations(self.card).items()]
         shown = ", ".join(f for f in figures if f) or "no figures"
-        return f"{self.name} ({self.card.get('created', '?')}): {shown}"
+        own = own_labels_note(self.card)
+        return f"{self.name} ({self.card.get('created', '?')}): {shown}" + (f" ({own})" if own else "")
+
+
+def own_labels_note(card: dict) -> str:
+    """``"12 of 15 validation labels were the labelling model's own"``, when most were; else ""."""
+    data = card.get("data")
+    origins = data.get("val_label_origin") if isinstance(data, dict) else None
+    if not isinstance(origins, dict) or not all(isinstance(n, int) for n in origins.values()):
+        return ""
+    if model_share_warning(origins) is None:
+        return ""
+    own, total = origins.get("model", 0), sum(origins.values())
+    return f"{own} of {total} validation labels were the labelling model's own"
 
 
 def evaluations(card: dict | None) -> dict:
@@ -58,13 +76,16 @@ def accuracy_of(report: object) -> float | None:
 
 
 def split_figure(split: str, report: object) -> str:
-    """``val 77.8% on 27 images``: a figure means little without the size of the set behind it."""
+    """``val 77.8% on 27 images — too few to trust``: a figure means little without the size of the
+    set behind it, and nothing on fewer than ``FEW_IMAGES``."""
     acc = accuracy_of(report)
     if acc is None:
         return ""
     n = report.get("n")
-    size = f" on {count(n, 'image')}" if isinstance(n, int) and not isinstance(n, bool) else ""
-    return f"{split} {acc:.1%}{size}"
+    if not isinstance(n, int) or isinstance(n, bool):
+        return f"{split} {acc:.1%}"
+    few = f" — too few to trust (under {FEW_IMAGES})" if n < FEW_IMAGES else ""
+    return f"{split} {acc:.1%} on {count(n, 'image')}{few}"
 
 
 def lower_than_current(new_card: dict | None, current_path: Path, current_card: dict | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The Label tab: label a folder, review faces, correct labels, export.
+"""The Label tab: label a folder, review faces, correct or confirm labels, export.
 
 The tab draws a :class:`~fer_desktop.labelling.session.LabelSession` and forwards what the
 user does to it; the session holds the run's rows and the rules for changing them.
@@ -9,15 +9,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListView,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -28,13 +27,19 @@ from PySide6.QtWidgets import (
 from fer_desktop.labelling.rows import STATUS_OK, LabelRow, LabelSummary
 from fer_desktop.labelling.session import FILTERS, LabelSession, Replacement, detail_title, filter_texts
 from fer_desktop.pipeline.engine import AnalyzerEngine
-from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, export_dialog, run_export_dialog
+from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, run_export_dialog
+from fer_desktop.ui.label.controls import (
+    ExportButtons,
+    LabelButtons,
+    face_grid,
+    label_export_dialog,
+    tab_shortcut,
+)
 from fer_desktop.ui.models.face_grid_model import ROW_ROLE, FaceFilterModel, FaceListModel
 from fer_desktop.ui.widgets.frame_view import FrameView
 from fer_desktop.ui.widgets.probability_panel import ProbabilityPanel
 from fer_desktop.ui.workers.label_worker import LabelProgress, LabelWorker, WholeImageWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
-from training.contract.labels import CLASS_NAMES
 from training.contract.photos import PhotoError
 from training.contract.wording import count
 
@@ -72,6 +77,7 @@ class LabelTab(QWidget):
     def _build(self) -> None:
         self.folder_button = QPushButton("Choose folder…")
         self.folder_label = QLabel("No folder")
+        self.model_label = QLabel("")  # which model labelled the grid
         self.progress = QProgressBar()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -86,51 +92,33 @@ class LabelTab(QWidget):
         self.confidence_filter.setRange(0.0, 1.0)
         self.confidence_filter.setSingleStep(0.05)
         self.confidence_filter.setPrefix("confidence ≥ ")
-        self.export_csv_button = QPushButton("Export CSV…")
-        self.export_json_button = QPushButton("Export JSON…")
-        self.export_crops_button = QPushButton("Export crops…")
+        self.exports = ExportButtons()
+        self.export_csv_button, self.export_json_button, self.export_crops_button = (
+            self.exports.buttons[kind] for kind in ("csv", "json", "crops")
+        )
+        self.checked_only = self.exports.checked_only
         self._enable_exports(False)
 
         top = QHBoxLayout()
-        for w in (self.folder_button, self.folder_label, self.progress, self.cancel_button,
-                  self.relabel_button):  # fmt: skip
+        for w in (self.folder_button, self.folder_label, self.model_label, self.progress,
+                  self.cancel_button, self.relabel_button):  # fmt: skip
             top.addWidget(w)
         filters = QHBoxLayout()
         for w in (QLabel("Show"), self.emotion_filter, self.confidence_filter):
             filters.addWidget(w)
         filters.addStretch(1)
-        for w in (self.export_csv_button, self.export_json_button, self.export_crops_button):
-            filters.addWidget(w)
+        filters.addWidget(self.exports)
 
         self.faces = FaceListModel(self)
         self.filtered = FaceFilterModel(self)
         self.filtered.setSourceModel(self.faces)
-        self.grid = QListView()
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(96, 96))
-        self.grid.setGridSize(QSize(132, 150))
-        self.grid.setWordWrap(True)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setModel(self.filtered)
+        self.grid = face_grid(self.filtered)
 
         self.photo = FrameView()
         self.probs = ProbabilityPanel()
-        self.correct_buttons: dict[str, QPushButton] = {}
-        correct = QHBoxLayout()
-        correct.addWidget(QLabel("Set label:"))
-        for i, name in enumerate(CLASS_NAMES, start=1):
-            button = QPushButton(f"{i} {name}")
-            button.setToolTip(f"Press {i}")
-            button.clicked.connect(lambda _=False, n=name: self.set_label_for_selected(n))
-            shortcut = QShortcut(
-                QKeySequence(str(i)), self, activated=lambda n=name: self.set_label_for_selected(n)
-            )
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            correct.addWidget(button)
-            self.correct_buttons[name] = button
+        self.label_buttons = LabelButtons(self)
+        self.correct_buttons = self.label_buttons.buttons
+        self.confirm_button = self.label_buttons.confirm_button
         self.whole_button = QPushButton("Use the whole image as the face")
         self.whole_button.setToolTip(
             "For photos where no face was found: classify the whole photo as one face"
@@ -139,13 +127,12 @@ class LabelTab(QWidget):
         self.not_whole_button = QPushButton("Not the whole image")
         self.not_whole_button.setToolTip("Take back 'Use the whole image as the face': no face in this photo")
         self.not_whole_button.setEnabled(False)
-        undo = QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
-        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        tab_shortcut(self, QKeySequence(QKeySequence.StandardKey.Undo), self.undo)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.addWidget(self.photo, 1)
         detail_layout.addWidget(self.probs)
-        detail_layout.addLayout(correct)
+        detail_layout.addWidget(self.label_buttons)
         whole = QHBoxLayout()
         whole.addWidget(self.whole_button, 1)
         whole.addWidget(self.not_whole_button)
@@ -171,9 +158,9 @@ class LabelTab(QWidget):
         self.confidence_filter.valueChanged.connect(self._apply_filter)
         self.grid.selectionModel().currentChanged.connect(self._show_face)
         self.grid.selectionModel().selectionChanged.connect(self._update_whole_button)
-        self.export_csv_button.clicked.connect(lambda: self._ask_and_export("csv"))
-        self.export_json_button.clicked.connect(lambda: self._ask_and_export("json"))
-        self.export_crops_button.clicked.connect(lambda: self._ask_and_export("crops"))
+        self.exports.requested.connect(self._ask_and_export)
+        self.label_buttons.chosen.connect(self.set_label_for_selected)
+        self.label_buttons.confirmed.connect(self.confirm_selected)
 
     # -- labelling -----------------------------------------------------------------
     def _choose_folder(self) -> None:
@@ -193,6 +180,7 @@ class LabelTab(QWidget):
         if note:
             self.message.emit(note)
         self.folder_label.setText(str(self.session.folder))
+        self.model_label.setText(self.session.model_text())
         self.faces.clear()
         self._refresh_counts()
         self.photo.clear()
@@ -255,21 +243,25 @@ class LabelTab(QWidget):
     def _on_done(self, rows: list[LabelRow], summary: LabelSummary) -> None:
         self.session.finish(rows, summary)
         self.cancel_button.setEnabled(False)
+        self.model_label.setText(self.session.model_text())
         self._show_summary()
         self._refresh_counts()
         self._update_relabel_button()
         self._update_whole_button()
         self._enable_exports(bool(rows))
+        note = self.session.unreadable_note()
+        if note is not None:
+            self.message.emit(f"⚠ {note}")
         self.finished.emit(summary)
 
     def _enable_exports(self, enabled: bool) -> None:
-        for b in (self.export_csv_button, self.export_json_button, self.export_crops_button):
-            b.setEnabled(enabled)
+        self.exports.set_enabled(enabled)
 
     def _show_summary(self) -> None:
         text = self.session.summary_text()
+        note = self.session.unreadable_note()
         if text is not None:
-            self.status.setText(text)
+            self.status.setText(text if note is None else f"⚠ {note}. {text}")
 
     def _refresh_counts(self) -> None:
         """The filter's entries with their numbers: ``happy (12)``, ``no face (3)``."""
@@ -315,8 +307,13 @@ class LabelTab(QWidget):
         if self.session.corrections is not None:
             self._show_changes(self.session.set_label(self.selected_rows(), emotion))
 
+    def confirm_selected(self) -> None:
+        """Enter or C: the selected faces' labels are right (saved at once, undone with Ctrl+Z)."""
+        if self.session.corrections is not None:
+            self._show_changes(self.session.confirm(self.selected_rows()))
+
     def undo(self) -> None:
-        """Ctrl+Z: take back the latest correction (saved at once, like the correction)."""
+        """Ctrl+Z: take back the latest correction or confirmation (saved at once, like it)."""
         if self.session.corrections is not None:
             self._show_changes(self.session.undo())
 
@@ -378,13 +375,7 @@ class LabelTab(QWidget):
 
     # -- export ----------------------------------------------------------------------
     def export_dialog(self, kind: str) -> QFileDialog:
-        """Qt's own file dialog: "Create New Folder" is there, so an export can go to a new folder."""
-        if kind == "crops":
-            return export_dialog(self, "Export crops into (one folder per emotion)", "label_export")
-        dialog = export_dialog(self, f"Export {kind.upper()}", "label_export", f"labels.{kind}")
-        dialog.setNameFilter(f"{kind.upper()} files (*.{kind})")
-        dialog.setDefaultSuffix(kind)
-        return dialog
+        return label_export_dialog(self, kind)
 
     def _ask_and_export(self, kind: str) -> None:
         dest = run_export_dialog(self.export_dialog(kind), "label_export")
@@ -392,5 +383,7 @@ class LabelTab(QWidget):
             self.export(kind, dest)
 
     def export(self, kind: str, dest: str | Path) -> None:
-        """Write the (corrected) results; crops form a class-folder dataset for training."""
-        self.message.emit(self.session.export(kind, dest, self.engine.model_path))
+        """Write the (corrected) results, or with "Checked faces only" the faces a person checked;
+        crops form a class-folder dataset for training."""
+        checked = self.checked_only.isChecked()
+        self.message.emit(self.session.export(kind, dest, self.engine.model_path, checked))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon, QPixmap
 
-from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE, STATUS_OK, LabelRow
+from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE, LabelRow
+from fer_desktop.labelling.session import shows
 from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -13,7 +14,8 @@ ITEM_SIZE = QSize(128, 142)  # a 96x96 thumbnail and up to three lines of captio
 
 
 class FaceListModel(QAbstractListModel):
-    """The faces found so far, and the photos without one; each item shows its crop and caption."""
+    """The faces found so far, the photos without one and the files that could not be read; each item
+    shows its crop (none for a file not read) and caption (its status: why it was not read)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -38,6 +40,8 @@ class FaceListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.status == STATUS_NO_FACE:
                 return f"{row.path}: no face found"
+            if row.unreadable_reason is not None:
+                return f"{row.path}: could not be read ({row.unreadable_reason})"
             whole = " (the whole image)" if row.face_source == FACE_WHOLE_IMAGE else ""
             return f"{row.path}, face {row.face}{whole}"
         if role == ROW_ROLE:
@@ -47,7 +51,7 @@ class FaceListModel(QAbstractListModel):
         return None
 
     def add_rows(self, rows: list[LabelRow]) -> None:
-        faces = [r for r in rows if r.status in (STATUS_OK, STATUS_NO_FACE)]
+        faces = list(rows)
         if not faces:
             return
         start = len(self.faces)
@@ -87,8 +91,8 @@ class FaceListModel(QAbstractListModel):
 
 
 class FaceFilterModel(QSortFilterProxyModel):
-    """Shows faces of one emotion (or all faces) at or above the model's confidence, or the photos
-    without a face (``emotion=STATUS_NO_FACE``)."""
+    """Shows the rows the session's filter rule (``session.shows``) takes: faces of one emotion (or
+    all faces) at or above the model's confidence, the photos without a face, or unreadable files."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -105,9 +109,4 @@ class FaceFilterModel(QSortFilterProxyModel):
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802 - Qt API
-        row: LabelRow = self.sourceModel().faces[source_row]
-        if self.emotion == STATUS_NO_FACE or row.status != STATUS_OK:
-            return self.emotion == STATUS_NO_FACE and row.status == STATUS_NO_FACE
-        if self.emotion and row.emotion != self.emotion:
-            return False
-        return (row.model_confidence or 0.0) >= self.min_confidence
+        return shows(self.sourceModel().faces[source_row], self.emotion, self.min_confidence)

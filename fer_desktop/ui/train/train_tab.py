@@ -41,6 +41,7 @@ from fer_desktop.ui.workers.runs import WorkerSlot
 from fer_desktop.ui.workers.train_worker import TrainWorker
 from training.architectures import ARCHITECTURES
 from training.config import TrainConfig, train_tab_defaults
+from training.contract.label_origin import dataset_warning
 from training.contract.wording import count
 
 OWN_SPLIT_UNKNOWN = "The dataset's own split"
@@ -222,7 +223,8 @@ class TrainTab(QWidget):
             self.counts_label.setText(f"⚠ {exc}")
             return {}
         self._offer_validation(path)
-        self.counts_label.setText(counts_text(counts))
+        own = dataset_warning(path)  # labels a model gave itself: its validation would score itself
+        self.counts_label.setText(counts_text(counts) + (f"\n⚠ {own}" if own else ""))
         return counts
 
     def _offer_validation(self, path: str) -> None:
@@ -341,9 +343,10 @@ class TrainTab(QWidget):
         self.new_report.show_report(card["evaluation"]["val"])
         self.old_report.show_report((card.get("baseline") or {}).get("val"))
         stopped = " (stopped early; best epoch kept)" if card["training"].get("stopped_by_user") else ""
+        own = catalogue.own_labels_note(card)
         self.status.setText(
-            f"Done{stopped}: {catalogue.split_figure('validation', card['evaluation']['val'])}. "
-            f"Saved to {self.last_model}"
+            f"Done{stopped}: {catalogue.split_figure('validation', card['evaluation']['val'])}"
+            f"{f' (⚠ {own})' if own else ''}. Saved to {self.last_model}"
         )
         self.use_button.setEnabled(True)
         self.refresh_models()

@@ -45,9 +45,10 @@ class LabelWorker(Worker):
 
     def work(self) -> tuple[list[LabelRow], LabelSummary]:
         from fer_desktop.labelling.labeller import PhotoLabeller
-        from fer_desktop.labelling.reuse import model_id
+        from fer_desktop.labelling.reuse import model_key
         from fer_desktop.labelling.runs import label_folder
         from fer_desktop.pipeline.faces import FaceDetector
+        from training.contract.model_file import model_identity
 
         try:
             # Its own detector: MediaPipe graphs are not shared between threads.
@@ -61,9 +62,10 @@ class LabelWorker(Worker):
                 def on_progress(done: int, total: int, rows: list[LabelRow]) -> None:
                     self.progress.emit(LabelProgress(done, total, rows))
 
+                model = model_identity(classifier.path)  # the leased model, even if swapped meanwhile
                 return label_folder(
                     self.folder, PhotoLabeller(classifier, detector, whole_image=self.whole_image),
-                    model_key=model_id(classifier.path),  # the leased model, even if swapped meanwhile
+                    model_key=model_key(model), model=model,
                     on_progress=on_progress, should_cancel=lambda: self.stop_requested,
                 )  # fmt: skip
         finally:
