@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fer_desktop.pipeline.engine import AnalyzerEngine
+from fer_desktop.ui.live import calibration_panel
 from fer_desktop.ui.main_window import MainWindow
 from tests.conftest import write_video
 
@@ -29,7 +30,7 @@ def changing_face_video(tmp_path, one_face_frame) -> Path:
     return write_video(tmp_path / "me.avi", frames)
 
 
-def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video):
+def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video, monkeypatch):
     from training.config import PersonalizeSettings
 
     win = MainWindow(own_engine, source=str(changing_face_video))
@@ -76,6 +77,7 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     models = win.train_tab.models_page.models
     assert any(new_model.parent.name in models.item(i).text() for i in range(models.count()))
 
+    monkeypatch.setattr(calibration_panel, "ask_yes_no", lambda *_a: True)  # "Delete all …?" Yes
     panel.delete_all_button.click()
     assert panel.store.total() == 0 and not panel.store.root.exists() and panel.thumbs.count() == 0
     win.close()

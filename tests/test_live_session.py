@@ -108,19 +108,54 @@ def test_the_timeline_is_fed_every_frame_and_redrawn_at_most_every_quarter_secon
     assert session.timeline_due()
 
 
-def test_reset_forgets_the_run_but_keeps_the_drawn_frame_for_snapshot(clock):
+def test_reset_forgets_the_run_and_its_picture_unless_stopped_on_it(clock):
     session = LiveSession("a.mp4", clock)
     session.source_info = SourceInfo(seekable=True, folder=False, frame_count=90, fps=25.0)
     assert session.opened and session.record_fps == 25.0
+    assert not session.can_snapshot  # no frame yet: nothing to save
     session.add(*frame(0, face(1, 10, 40)))
     session.annotate()
-    session.reset("b.mp4")
+    assert session.can_snapshot
+    session.reset(keep_picture=True)  # Stop: the frame stopped on stays, to redraw and save
+    assert not session.opened and session.fps() is None and session.timeline.face_ids() == []
+    assert session.can_snapshot and session.last_result is not None and session.selected_id == 1
+    session.reset("b.mp4")  # a new source (or a failure): no picture of the old one
     assert session.source_spec == "b.mp4" and not session.opened and session.record_fps == 30.0
-    assert session.last_result is None and session.selected_id is None and session.fps() is None
-    assert session.timeline.face_ids() == []
-    assert session.last_annotated is not None  # what the view still shows
+    assert session.last_result is None and session.selected_id is None and session.last_image is None
+    assert not session.can_snapshot and session.annotate() is None
     session.source_info = SourceInfo(seekable=False, folder=False, frame_count=0, fps=None)
     assert session.record_fps == 30.0  # a camera: the default rate
+
+
+def test_only_a_camera_counts_for_reconnect(clock):
+    session = LiveSession("0", clock)
+    assert session.is_camera  # a camera number that has not opened (yet): plug it in, reconnect
+    session.reset("clip.mp4")
+    assert not session.is_camera
+    session.source_info = SourceInfo(seekable=True, folder=False, frame_count=90, fps=25.0)
+    assert not session.is_camera
+    session.reset("scripted")  # whatever its spec, an opened live source is a camera
+    session.source_info = SourceInfo(seekable=False, folder=False, frame_count=0, fps=None, live=True)
+    assert session.is_camera
+
+
+def test_mirror_flips_the_kept_frame_and_its_boxes(clock):
+    session = LiveSession("clip.mp4", clock)
+    assert not session.set_mirror(True)  # no frame: nothing to redraw
+    image, result = frame(0, face(1, 10, 40), face(2, 150, 80))
+    image[:, :160] = 200  # a left half that is told apart from the right
+    session.add(image, result)
+    session.select_at(20, 30)
+    drawn = session.annotate().copy()
+    assert session.set_mirror(True) and session.mirrored
+    assert not session.set_mirror(True)  # already so
+    assert np.array_equal(session.last_image, cv2.flip(image, 1))
+    boxes = {f.track_id: (f.box.x, f.box.w) for f in session.last_result.faces}
+    assert boxes == {1: (320 - 10 - 40, 40), 2: (320 - 150 - 80, 80)}
+    assert session.selected_id == 1 and session.select_at(320 - 20, 30)  # face 1 is now on the right
+    assert not np.array_equal(session.annotate(), drawn)
+    assert session.set_mirror(False)
+    assert np.array_equal(session.annotate(), drawn)  # back as it was, pixel for pixel
 
 
 def test_model_line_names_the_model_and_its_runtime():

@@ -27,12 +27,14 @@ class SourceInfo:
     folder: bool  # photos: next/previous and a pace instead of a clock
     frame_count: int  # frames or photos; 0 when unknown or live
     fps: float | None  # a video's native rate
+    live: bool = False  # a camera: it can be lost and reconnected, never paused
 
     @classmethod
     def of(cls, source) -> SourceInfo:
         seekable = is_seekable(source)
         folder = seekable and not source.fps
-        return cls(seekable, folder, int(getattr(source, "frame_count", 0) or 0), source.fps)
+        frame_count = int(getattr(source, "frame_count", 0) or 0)
+        return cls(seekable, folder, frame_count, source.fps, bool(getattr(source, "is_live", False)))
 
 
 class PlaybackControl:

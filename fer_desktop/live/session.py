@@ -1,11 +1,12 @@
 """One Live session's state and rules, without Qt: the Live tab renders it.
 
 What a run shows: its source and what is known of it, the last frame and result
-(kept so a click or a paused view can be redrawn without a new frame), the
-selected face (kept while it stays in view, else the largest face), the
-timeline's feed, the frame rate and latency lines, and what Snapshot and Record
-take (the frame as drawn). A new source or a failure clears it all at once, so
-nothing of an earlier run is shown as if it were current.
+(kept so a click, a Mirror toggle or a paused view can be redrawn without a new
+frame), the selected face (kept while it stays in view, else the largest face),
+the timeline's feed, the frame rate and latency lines, and what Snapshot and
+Record take (the frame as drawn). A new source or a failure clears it all at
+once, picture included, so nothing of an earlier run is shown as if it were
+current; Stop keeps the picture (the user stopped on it and may still save it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from fer_desktop.live.playback import SourceInfo
@@ -40,31 +42,54 @@ class LiveSession:
         self.timeline = EmotionTimeline()
         self._arrivals: deque[float] = deque(maxlen=FPS_WINDOW)
         self._timeline_drawn = 0.0
-        # The frame as drawn: what Snapshot and Record take. A new run keeps it until its first
-        # frame, so Snapshot still saves what the view shows.
-        self.last_annotated: np.ndarray | None = None
         self.reset()
 
-    def reset(self, source_spec: str | None = None) -> None:
-        """Forget the previous run (optionally naming the next source)."""
+    def reset(self, source_spec: str | None = None, keep_picture: bool = False) -> None:
+        """Forget the previous run (optionally naming the next source).
+
+        ``keep_picture`` (Stop): the last frame, its result and selection stay, so the view
+        that still shows them can be redrawn (Mirror, a click) and saved (Snapshot).
+        """
         if source_spec is not None:
             self.source_spec = source_spec
         self.source_info: SourceInfo | None = None
-        self.selected_id: int | None = None
-        self.last_image: np.ndarray | None = None  # the frame as analysed (mirrored if shown so)
-        self.last_result: FrameResult | None = None
         self._arrivals.clear()
         self.timeline.clear()
+        if not keep_picture:
+            self.clear_picture()
+
+    def clear_picture(self) -> None:
+        """No frame any more (a failure, a new source): nothing to redraw, nothing for Snapshot."""
+        self.selected_id: int | None = None
+        self.last_image: np.ndarray | None = None  # the frame as shown (flipped when ``mirrored``)
+        self.last_result: FrameResult | None = None
+        self.mirrored = False  # whether last_image and last_result are the camera's frame flipped
+        # The frame as drawn: what Snapshot and Record take.
+        self.last_annotated: np.ndarray | None = None
 
     # -- frames ------------------------------------------------------------------
-    def add(self, image: np.ndarray, result: FrameResult) -> None:
-        """A new frame: the selection follows its face, or moves to the largest one."""
+    def add(self, image: np.ndarray, result: FrameResult, mirrored: bool = False) -> None:
+        """A new frame (``mirrored``: already flipped for display): the selection follows its face,
+        or moves to the largest one."""
         self._arrivals.append(self.clock())
         if self.selected_id not in {f.track_id for f in result.faces}:
             largest = result.largest_face()
             self.selected_id = largest.track_id if largest else None
-        self.last_image, self.last_result = image, result
+        self.last_image, self.last_result, self.mirrored = image, result, mirrored
         self.timeline.add(result)
+
+    def set_mirror(self, on: bool) -> bool:
+        """Show the last frame mirrored or not; True when it changed and must be redrawn.
+
+        A paused video (or an ended one, or a stopped run) sends no new frame to show the
+        toggle, so the kept frame and its boxes are flipped here; ids and selection stay.
+        """
+        if self.last_image is None or self.last_result is None or on == self.mirrored:
+            return False
+        self.last_image = cv2.flip(self.last_image, 1)
+        self.last_result = self.last_result.mirrored(self.last_image.shape[1])
+        self.mirrored = on
+        return True
 
     def annotate(self) -> np.ndarray | None:
         """Draw the last frame with the current selection (None before the first frame)."""
@@ -128,6 +153,22 @@ class LiveSession:
     def opened(self) -> bool:
         """The source is open (its frame rate known): Record may start."""
         return self.source_info is not None
+
+    @property
+    def is_camera(self) -> bool:
+        """A live source (a camera): the one kind Reconnect can bring back.
+
+        Known from the opened source; a source that never opened is a camera when its spec is
+        a camera number (the rule ``live.sources.open_source`` applies).
+        """
+        if self.source_info is not None:
+            return self.source_info.live
+        return self.source_spec.strip().isdigit()
+
+    @property
+    def can_snapshot(self) -> bool:
+        """There is a drawn frame for Snapshot to save."""
+        return self.last_annotated is not None
 
     @property
     def record_fps(self) -> float:

@@ -10,8 +10,11 @@ nothing new) and stops at a cap per emotion.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -79,10 +82,42 @@ class CalibrationStore:
         return dest
 
     def delete(self, path: Path) -> None:
-        path = Path(path)
-        if self.root.resolve() not in path.resolve().parents:
+        self.delete_photos([path])
+
+    def delete_photos(self, paths: Iterable[str | Path]) -> int:
+        """Delete the chosen photos, all or none; returns how many were deleted.
+
+        Every path is checked first: a path that is not a photo of this store (outside it,
+        not in an emotion folder, a link that leads elsewhere) raises ``ValueError`` before
+        anything is deleted. The photos are then renamed aside (hidden, no longer ``.png``)
+        and only once all are aside removed; a rename that fails puts the others back and
+        raises the ``OSError``, so a failure leaves the photos as they were.
+        """
+        chosen = [self._own_photo(Path(p)) for p in paths]
+        present = [p for p in dict.fromkeys(chosen) if p.is_file()]  # one already gone: nothing to do
+        aside: list[tuple[Path, Path]] = []
+        try:
+            for path in present:
+                hidden = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.deleting")
+                path.rename(hidden)
+                aside.append((path, hidden))
+        except OSError:
+            for path, hidden in reversed(aside):
+                with contextlib.suppress(OSError):
+                    hidden.rename(path)
+            raise
+        for _path, hidden in aside:
+            hidden.unlink(missing_ok=True)
+        return len(aside)
+
+    def _own_photo(self, path: Path) -> Path:
+        """``path`` resolved, if it is a photo of this store: ``<root>/<emotion>/<name>.png``."""
+        resolved = path.resolve()
+        folder = resolved.parent
+        in_store = folder.name in CLASS_NAMES and folder.parent == self.root.resolve()
+        if resolved.suffix != ".png" or not in_store:
             raise ValueError(f"{path} is not a calibration photo")
-        path.unlink(missing_ok=True)
+        return resolved
 
     def delete_all(self) -> None:
         """Delete every calibration photo (the user's "Delete my calibration photos")."""

@@ -5,10 +5,14 @@ disk) and ``fer_desktop.personal.fine_tune.personalize_folder`` (run by
 ``PersonalizeWorker`` on its own thread).  The Live tab only hands it each
 frame and the selected face's box (``offer``); "Use this model" is a signal
 the main window routes to the model controller, the one owner of the active model.
+
+The photos are the user's own work: deleting them all, or more than one of the
+selected thumbnails (the button or the Delete key), asks first, naming how many.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -32,6 +36,7 @@ from PySide6.QtWidgets import (
 from fer_desktop.models import catalogue
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
 from fer_desktop.pipeline.faces import CROP_MARGIN, Box, crop_face
+from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
 from fer_desktop.ui.workers.personalize_worker import PersonalizeWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
@@ -79,7 +84,11 @@ class CalibrationPanel(QGroupBox):
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
         self.thumbs.setMaximumHeight(2 * THUMB + 24)
         self.thumbs.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        for key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):  # Backspace: the Mac's delete key
+            shortcut = QShortcut(QKeySequence(key), self.thumbs, activated=self.delete_selected)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_button = QPushButton("Delete selected")
+        self.delete_button.setToolTip("Delete the selected photos (or press Delete)")
         self.delete_all_button = QPushButton("Delete my calibration photos")
         self.tune_button = QPushButton("Fine-tune now")
         self.stop_button = QPushButton("Stop")
@@ -108,6 +117,7 @@ class CalibrationPanel(QGroupBox):
         layout.addWidget(self.result_label)
 
         self.delete_button.clicked.connect(self.delete_selected)
+        self.thumbs.itemSelectionChanged.connect(self._update_delete_buttons)
         self.delete_all_button.clicked.connect(self.delete_all)
         self.tune_button.clicked.connect(self.fine_tune)
         self.stop_button.clicked.connect(self.stop)
@@ -156,16 +166,46 @@ class CalibrationPanel(QGroupBox):
             " · ".join(f"{name} {n}/{MAX_PER_EMOTION}" for name, n in counts.items() if n) or "No photos yet."
         )
         self.tune_button.setEnabled(sum(counts.values()) > 0 and not self._running())
+        self._update_delete_buttons()
+
+    def _update_delete_buttons(self) -> None:
+        """Deleting needs photos (selected ones for "Delete selected"), and no fine-tune reading them."""
+        idle = not self._running()
+        self.delete_button.setEnabled(idle and bool(self.thumbs.selectedItems()))
+        self.delete_all_button.setEnabled(idle and self.thumbs.count() > 0)
 
     def delete_selected(self) -> None:
-        for item in self.thumbs.selectedItems():
-            self.store.delete(Path(item.data(Qt.ItemDataRole.UserRole)))
-        self.refresh()
+        """Delete the selected photos: one at once (it is in plain view), more only once confirmed."""
+        paths = [Path(item.data(Qt.ItemDataRole.UserRole)) for item in self.thumbs.selectedItems()]
+        if not paths or self._running():
+            return
+        question = f"Delete the {len(paths)} selected calibration photos? They cannot be recovered."
+        if len(paths) > 1 and not ask_yes_no(self, "Delete calibration photos", question):
+            return
+        self._delete(lambda: self.store.delete_photos(paths))
 
     def delete_all(self) -> None:
-        self.store.delete_all()
+        """Delete every calibration photo, once the user has confirmed it (No or Escape keeps them)."""
+        total = self.store.total()
+        if total == 0 or self._running():
+            return
+        photos = "your calibration photo" if total == 1 else f"all {total} of your calibration photos"
+        question = f"Delete {photos}?\n{self.store.root}\n\nThey cannot be recovered."
+        if not ask_yes_no(self, "Delete my calibration photos", question):
+            return
+        self._delete(self.store.delete_all)
+
+    def _delete(self, delete: Callable[[], object]) -> None:
+        """Run ``delete`` and say how many photos went (counted on disk); a failure is said in words."""
+        before = self.store.total()
+        try:
+            delete()
+        except (OSError, ValueError) as exc:
+            self.message.emit(f"Calibration photos not deleted: {exc}")
         self.refresh()
-        self.message.emit("Calibration photos deleted.")
+        deleted = before - self.store.total()
+        if deleted:
+            self.message.emit(f"{deleted} calibration photo{'' if deleted == 1 else 's'} deleted.")
 
     # -- fine-tune ---------------------------------------------------------------------
     def _running(self) -> bool:
@@ -178,6 +218,8 @@ class CalibrationPanel(QGroupBox):
         out = catalogue.new_model_dir("personal") / "model.keras"
         worker = PersonalizeWorker(self.store.root, out, Path(self.engine.model_path), self.settings)
         self.tune_button.setEnabled(False)
+        self.delete_button.setEnabled(False)  # the fine-tune reads the photos
+        self.delete_all_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.use_button.setEnabled(False)
         self.result_label.setText("Fine-tuning…")

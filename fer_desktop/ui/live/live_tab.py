@@ -11,19 +11,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSlider,
-    QStyle,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from fer_desktop.live.playback import SourceInfo
 from fer_desktop.live.session import NO_FPS, LiveSession, model_text
@@ -32,18 +21,16 @@ from fer_desktop.pipeline.analyzer import FrameResult
 from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.settings import SMOOTHING_RANGE, Settings, load_settings, save_settings
 from fer_desktop.ui.dialogs import choose_folder, choose_open_file
-from fer_desktop.ui.live.calibration_panel import CalibrationPanel
 from fer_desktop.ui.live.camera_picker import CameraPicker
+from fer_desktop.ui.live.side_panel import LiveSidePanel
 from fer_desktop.ui.widgets.frame_view import FrameView
 from fer_desktop.ui.widgets.playback_bar import PlaybackBar
-from fer_desktop.ui.widgets.probability_panel import ProbabilityPanel
 from fer_desktop.ui.widgets.record_controls import RecordControls
 from fer_desktop.ui.widgets.timeline_view import TimelineView
 from fer_desktop.ui.workers.live_worker import LiveWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
 
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v);;All files (*)"
-SIDE_WIDTH = 330  # at least; fixed: the side panel never resizes with its numbers, so the video stays put
 
 
 class LiveTab(QWidget):
@@ -70,7 +57,7 @@ class LiveTab(QWidget):
         self.mirror_box = QCheckBox("Mirror")
         self.mirror_box.setChecked(settings.mirror)
         self.snapshot_button = QPushButton("Snapshot")
-        self.snapshot_button.setEnabled(False)
+        self.snapshot_button.setEnabled(False)  # until there is a frame to save
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(*(round(100 * end) for end in SMOOTHING_RANGE))
         if settings.smoothing is not None:
@@ -90,7 +77,6 @@ class LiveTab(QWidget):
 
         self.view = FrameView()
         self.timeline_view = TimelineView()
-        self.panel = ProbabilityPanel()
         self._build_side()
         video_column = QVBoxLayout()
         video_column.addWidget(self.view, 1)
@@ -120,37 +106,14 @@ class LiveTab(QWidget):
         space.activated.connect(self.playback.toggle_pause)
 
     def _build_side(self) -> None:
-        """The probabilities, the run's numbers, the model and calibration, in a fixed-width column."""
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.source_label = QLabel("No source")
-        self.source_label.setWordWrap(True)
-        self.faces_label = QLabel()
-        self.fps_label = QLabel()
-        self.latency_label = QLabel()
-        for label in (self.faces_label, self.fps_label, self.latency_label):
-            label.setFont(fixed)
-        self.model_label = QLabel()
-        self.model_label.setWordWrap(True)
-        self.side_widget = QWidget()
-        side = QVBoxLayout(self.side_widget)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.panel)
-        labels = (self.source_label, self.faces_label, self.fps_label, self.latency_label, self.model_label)
-        for label in labels:
-            side.addWidget(label)
-        side.addStretch(1)
-        self.calibration = CalibrationPanel(self.engine, shortcut_host=self)
+        """The side column; its widgets are named here too, as the tab and its tests use them."""
+        self.side_scroll = LiveSidePanel(self.engine, shortcut_host=self)
+        side = self.side_scroll
+        self.side_widget, self.panel, self.calibration = side.content, side.panel, side.calibration
+        self.source_label, self.model_label = side.source_label, side.model_label
+        self.faces_label, self.fps_label = side.faces_label, side.fps_label
+        self.latency_label = side.latency_label
         self.calibration.message.connect(self.message)
-        side.addWidget(self.calibration)
-        self.side_widget.setFixedWidth(max(SIDE_WIDTH, self.calibration.sizeHint().width()))
-        # Scrolls on short screens rather than forcing the window taller than the screen.
-        self.side_scroll = QScrollArea()
-        self.side_scroll.setWidget(self.side_widget)
-        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scrollbar = self.side_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        self.side_scroll.setFixedWidth(self.side_widget.width() + scrollbar + 2)
-        self.side_scroll.setWidgetResizable(True)
 
     def _build_source_row(self, settings: Settings) -> None:
         """The camera picker, then the buttons that open a source."""
@@ -160,7 +123,7 @@ class LiveTab(QWidget):
         self.folder_button = QPushButton("Open folder…")
         self.start_button = QPushButton("Start")
         self.reconnect_button = QPushButton("Reconnect")
-        self.reconnect_button.setToolTip("Open the same source again")
+        self.reconnect_button.setToolTip("Open the same camera again")
         self.reconnect_button.setVisible(False)
         self.source_row = QHBoxLayout()
         for w in (
@@ -187,7 +150,7 @@ class LiveTab(QWidget):
         if spec is not None:
             self.session.source_spec = spec
         self._reset_panels(f"Source: opening {self.source_spec}…")
-        self.view.show_message(f"Opening {self.source_spec} and loading the model…")
+        self.view.clear(f"Opening {self.source_spec} and loading the model…")  # no other source's frame
         worker = LiveWorker(
             self.engine,
             self.source_spec,
@@ -214,18 +177,26 @@ class LiveTab(QWidget):
         self.record.stop()
         if self.runs.current is not None:
             self.runs.discard()
-            self._reset_panels("Stopped")
+            self._reset_panels("Stopped", keep_picture=True)  # the frame stopped on stays, to save
+            if not self.session.can_snapshot:
+                self.view.clear("Stopped")  # before the first frame: not "Opening…" any more
         self._update_buttons()
 
-    def _reset_panels(self, source_text: str) -> None:
-        """Nothing of a previous run stays on screen as if it were current."""
-        self.session.reset()
+    def _reset_panels(self, source_text: str, keep_picture: bool = False) -> None:
+        """Nothing of a previous run stays on screen as if it were current.
+
+        Without ``keep_picture`` the caller clears the view too (to its message), so the view
+        shows a frame exactly when the session has one for Snapshot; with it (Stop), the frame
+        stays with its faces' probabilities, and Mirror or a click still redraw it.
+        """
+        self.session.reset(keep_picture=keep_picture)
         self.timeline_view.clear()
         self.playback.attach(None, None)
         self.source_label.setText(source_text)
         self._show_stats(None)
-        self.panel.setTitle("No face")
-        self.panel.clear()
+        self.side_scroll.show_no_face()
+        if keep_picture:
+            self._render()
         self.reconnect_button.setVisible(False)
 
     def is_running(self) -> bool:
@@ -242,10 +213,14 @@ class LiveTab(QWidget):
         self.start_button.setText("Stop" if running else "Start")
         # Record once the source is open (its frame rate known), and Stop stays possible while recording.
         self.record.record_button.setEnabled((running and self.session.opened) or self.record.recording)
+        self.snapshot_button.setEnabled(self.session.can_snapshot)
 
     def _set_mirror(self, on: bool) -> None:
+        """New frames come mirrored or not; the frame on screen is redrawn at once (it may be paused)."""
         if self.runs.current is not None:
             self.runs.current.mirror = on
+        if self.session.set_mirror(on):
+            self._render()
 
     def _choose_video(self) -> None:
         path = choose_open_file(self, "Open video", "live_video", VIDEO_FILTER)
@@ -270,23 +245,25 @@ class LiveTab(QWidget):
         self.show_model()  # the engine is built now: its runtime is known
         self.message.emit(f"Running on {description}")
 
-    def _on_result(self, image: np.ndarray, result: FrameResult) -> None:
+    def _on_result(self, image: np.ndarray, result: FrameResult, mirrored: bool) -> None:
         worker = self.runs.current  # the guard delivered it, so it is the current run's
         try:
-            self._draw(image, result)
+            self._draw(image, result, mirrored)
         finally:
             worker.result_drawn()  # even if drawing failed: the worker must not wait forever
         self.result_shown.emit(result)
 
-    def _draw(self, image: np.ndarray, result: FrameResult) -> None:
-        self.session.add(image, result)
+    def _draw(self, image: np.ndarray, result: FrameResult, mirrored: bool = False) -> None:
+        self.session.add(image, result, mirrored)
+        # A frame drawn with the other Mirror state (toggled while it was on its way) is flipped.
+        self.session.set_mirror(self.mirror_box.isChecked())
         self._render(redraw_timeline=self.playback.paused)
-        self.record.add(result, self.session.last_annotated)
+        self.record.add(self.session.last_result, self.session.last_annotated)
         selected = self.session.selected_face()
-        self.calibration.offer(image, selected.box if selected is not None else None)
+        self.calibration.offer(self.session.last_image, selected.box if selected is not None else None)
         self._show_stats(result)
         self.playback.show_position(result.index, result.time)
-        self.snapshot_button.setEnabled(True)
+        self.snapshot_button.setEnabled(self.session.can_snapshot)
         self.reconnect_button.setVisible(False)
 
     def _render(self, redraw_timeline: bool = True) -> None:
@@ -306,30 +283,34 @@ class LiveTab(QWidget):
 
     def _show_stats(self, result: FrameResult | None) -> None:
         """Fixed-width numbers in a monospace font: the side panel never changes size as they change."""
-        faces, fps, latency = self.session.stats_lines(result)
-        self.faces_label.setText(faces)
-        if fps is not None:
-            self.fps_label.setText(fps)
-        self.latency_label.setText(latency)
+        self.side_scroll.show_stats(*self.session.stats_lines(result))
 
     def _select_at(self, x: float, y: float) -> None:
         if self.session.select_at(x, y):
             self._render()  # at once, also while paused: no new frame comes to do it
 
     def _on_failed(self, text: str) -> None:
+        """The source failed: the view shows only the message, no frame or box of before."""
+        camera = self.session.is_camera  # asked before the reset forgets the source
         hint = "" if "Open a video" in text else "\nChoose Camera, Open video… or Open folder… to continue."
+        if camera:
+            hint = "\nReconnect to open it again." + hint
         self.record.stop()
         self._reset_panels(f"Source: {self.source_spec} (failed)")
-        self.reconnect_button.setVisible(True)
-        self.view.show_message(text + hint)
+        self.reconnect_button.setVisible(camera)  # a file or folder would fail the same way again
+        self.view.clear(text + hint)
         self.message.emit(text)
         self._update_buttons()
 
     def _on_stalled(self, text: str) -> None:
+        """A camera gave no frame for seconds: its last frame is not the present, so it goes."""
         self.fps_label.setText(NO_FPS)
-        self.reconnect_button.setVisible(True)
-        self.view.show_message(text + "\nReconnect to open it again.")
+        self.reconnect_button.setVisible(self.session.is_camera)
+        self.session.clear_picture()
+        self.side_scroll.show_no_face()
+        self.view.clear(text + "\nReconnect to open it again.")
         self.message.emit(text)
+        self._update_buttons()
 
     def _on_source_end(self, text: str) -> None:
         self.fps_label.setText(NO_FPS)

@@ -32,7 +32,7 @@ class LiveWorker(Worker):
 
     started_source = Signal(str)  # description of the opened source
     source_info = Signal(object)  # SourceInfo of the opened source, just before started_source
-    result_ready = Signal(object, object)  # (BGR frame as analysed, FrameResult)
+    result_ready = Signal(object, object, bool)  # (BGR frame as shown, FrameResult, mirrored)
     finished_source = Signal(str)  # a file or folder reached its end
     stalled = Signal(str)  # a live source has given no frame for stall_s (its read may block)
 
@@ -99,13 +99,14 @@ class LiveWorker(Worker):
                     result = self.engine.analyze(frame)  # unmirrored: ids survive a Mirror toggle
                 except Exception as exc:
                     raise LiveRunError(f"Analysis failed: {exc}") from exc
-                if self.mirror:
+                mirror = self.mirror  # read once: the tab is told what this frame was drawn with
+                if mirror:
                     frame.image = cv2.flip(frame.image, 1)
                     result = result.mirrored(frame.image.shape[1])
                 if not self._wait_until_drawn():
                     return
                 self.emitted += 1
-                self.result_ready.emit(frame.image, result)
+                self.result_ready.emit(frame.image, result, mirror)
         finally:
             grabber.stop()  # the grabber's own thread releases the source
 
