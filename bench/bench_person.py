@@ -128,7 +128,8 @@ def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray,
         tuned, base_w, out = result.model.get_weights(), ev.base.get_weights(), []
         for mix in args.mixes:
             result.model.set_weights(mix_weights(base_w, tuned, mix))
-            out.append((f"mix {mix:g}", ev.model_probs(result.model, np.union1d(train, test)), result.wall_time_s))
+            probs = ev.model_probs(result.model, np.union1d(train, test))
+            out.append((f"mix {mix:g}", probs, result.wall_time_s))
         return out
     feats = np.concatenate([ev.feats["persons"][train], _mirror_feats(ev, x)])
     labels = np.concatenate([y, y])
@@ -163,7 +164,8 @@ def summarise(ev: Evaluator, rows: list[dict], scenario: str) -> dict:
         "persons": len(rows), "before": before.mean(), "after": after.mean(),
         "worst": f"{rows[worst]['person']} {before[worst]:.0%}->{after[worst]:.0%}",
         "min_after": after.min(), "recall": recall,
-        "sfew_cost": np.mean([r["sfew_cost"] for r in rows]), "public_cost": np.mean([r["public_cost"] for r in rows]),
+        "sfew_cost": np.mean([r["sfew_cost"] for r in rows]),
+        "public_cost": np.mean([r["public_cost"] for r in rows]),
         "seconds": float(np.median([r["seconds"] for r in rows])),
     }  # fmt: skip
     if scenario == "one":
@@ -176,7 +178,9 @@ def summarise(ev: Evaluator, rows: list[dict], scenario: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", help="base model (default: the shipped model)")
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=["shipped"])
@@ -223,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                     record = {
                         "scenario": scenario, "method": method, "variant": variant, "person": person,
                         "train": len(train), "test": len(test), "seconds": round(seconds, 2),
-                        "before": ev.accuracy(ev.base_probs, "persons", test), "after": ev.accuracy(probs, "persons", test),
+                        "before": ev.accuracy(ev.base_probs, "persons", test),
+                        "after": ev.accuracy(probs, "persons", test),
                         "other_before": ev.accuracy(ev.base_probs, "persons", other_test),
                         "other_after": ev.accuracy(probs, "persons", other_test),
                         "sfew_cost": base_sfew - ev.accuracy(probs, "sfew"),
@@ -254,7 +259,8 @@ def print_table(ev: Evaluator, records: dict[tuple[str, str, str], list[dict]]) 
         if "neutral_said" in s:
             notes.append(f"says neutral {s['neutral_said']:.0%}")
         notes.append("recall " + ", ".join(f"{k} {v:.2f}" for k, v in s["recall"].items()))
-        print(f"| {scenario} | {method} {variant} | {s['persons']} | {s['before']:.1%} → **{s['after']:.1%}** | "
+        print(f"| {scenario} | {method} {variant} | {s['persons']} | "
+              f"{s['before']:.1%} → **{s['after']:.1%}** | "
               f"{s['worst']} | {100 * s['sfew_cost']:+.1f} | {100 * s['public_cost']:+.1f} | "
               f"{s['seconds']:.1f} | {'; '.join(notes)} |")  # fmt: skip
 

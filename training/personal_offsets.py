@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from training.contract.labels import CLASS_INDEX, NUM_CLASSES
+from training.contract.labels import CLASS_INDEX, CLASS_NAMES, NUM_CLASSES
 
 NEUTRAL = CLASS_INDEX["neutral"]
 
@@ -69,17 +69,22 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
-def rest_face_offsets(log_probs: np.ndarray, margin: float = 0.5) -> np.ndarray:
-    """Logit offsets after which neutral leads every class by ``margin`` on the resting face.
+def rest_face_offsets(log_probs: np.ndarray, margin: float = 1.0) -> np.ndarray:
+    """Logit offsets after which neutral leads the next class by exactly ``margin`` on the resting face.
 
-    ``log_probs`` (N, 7): the model's log-probabilities on the resting-face photos.
-    Only classes that beat neutral minus ``margin`` on their mean are lowered,
-    each by its excess; nothing is raised, so a face far from rest keeps its answer.
+    ``log_probs`` (N, 7): the model's log-probabilities on the resting-face photos
+    (their mean is the resting face).  Two sides of one correction: classes that
+    beat neutral minus ``margin`` there are lowered by their excess (a face read
+    as sad at rest), and when neutral leads by more than ``margin`` neutral is
+    lowered by the surplus (a face so plainly "neutral" to the model that its
+    subtle expressions are read as neutral too).  Either way the resting face
+    reads neutral, by a lead that a change of expression can overcome.
     """
     mean = np.asarray(log_probs, np.float64).mean(axis=0)
-    excess = np.maximum(0.0, mean - mean[NEUTRAL] + margin)
-    excess[NEUTRAL] = 0.0
-    return -excess
+    others = np.delete(mean, NEUTRAL)
+    offsets = -np.maximum(0.0, mean - mean[NEUTRAL] + margin)
+    offsets[NEUTRAL] = -max(0.0, mean[NEUTRAL] - others.max() - margin)
+    return offsets
 
 
 def fit_head(
@@ -132,3 +137,24 @@ def with_head(model, kernel: np.ndarray, bias: np.ndarray):
     old_kernel, old_bias = layer.get_weights()
     layer.set_weights([kernel.astype(old_kernel.dtype), bias.astype(old_bias.dtype)])
     return clone
+
+
+def rest_face_model(base, images: np.ndarray, margin: float) -> tuple[Any, dict[str, Any]]:
+    """A copy of ``base`` calibrated on resting-face crops, and what it did (for the card).
+
+    The offsets are computed on the photos and their mirror images and added to
+    the last layer's bias: an ordinary model, nothing else changes.
+    """
+    crops = np.concatenate([images, images[:, :, ::-1]])
+    kernel, bias = head_weights(base)
+    log_probs = log_softmax(features(base, crops) @ kernel + bias)
+    offsets = rest_face_offsets(log_probs, margin)
+    after = log_softmax(log_probs + offsets)
+    strength = {
+        "margin": margin,
+        "photos": len(images),
+        "offsets": {name: round(float(v), 4) for name, v in zip(CLASS_NAMES, offsets, strict=True) if v},
+        "neutral_on_rest_face_before": round(float(np.exp(log_probs[:, NEUTRAL]).mean()), 4),
+        "neutral_on_rest_face_after": round(float(np.exp(after[:, NEUTRAL]).mean()), 4),
+    }
+    return with_head(base, kernel, bias + offsets), strength

@@ -10,7 +10,7 @@ import sys
 import time
 
 from fer_desktop.cli.options import add_margin, add_no_detect, bar_to_total, config_default, fail
-from training.config import PersonalizeSettings
+from training.config import PERSONALIZE_METHODS, PersonalizeSettings
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,6 +25,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     personal.add_argument("--steps", type=int, default=steps, help=f"fine-tuning steps (default {steps})")
     lr = config_default(PersonalizeSettings, "learning_rate")
     personal.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {_short(lr)})")
+    method = config_default(PersonalizeSettings, "method")
+    personal.add_argument(
+        "--method",
+        choices=PERSONALIZE_METHODS,
+        default=method,
+        help=f"auto: rest-face when every photo is neutral, a fine-tune otherwise; rest-face: "
+        f"calibrate on the neutral photos only (default {method})",
+    )
     add_margin(personal)
     return personal
 
@@ -49,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             args.base or active_model_path(),
             detect=not args.no_detect,
             margin=args.margin,
-            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
+            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr, method=args.method),
             on_photo=on_photo,
             on_step=lambda done, total, _loss: on_step(done, total),
             log=lambda msg: print(msg, file=sys.stderr),
@@ -58,6 +66,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot write {args.out}: {exc}")
+    calibration = card["calibration"]
+    fit = calibration["on_its_photos"]
+    print(
+        f"{calibration['method']}: on its {fit['n']} photos {fit['accuracy_before']:.1%} before, "
+        f"{fit['accuracy_after']:.1%} after",
+        file=sys.stderr,
+    )
     held = card.get("held_out")
     if held:
         print(
