@@ -152,9 +152,12 @@ def test_stop_mid_run_leaves_a_usable_model(tmp_path, face_crop, model_path):
     out_dir.mkdir()
     out = out_dir / "me.keras"
     steps: list[int] = []
-    card = personalize_folder(root, out, model_path, detect=False,
-                              on_step=lambda i, _n, _loss: steps.append(i), should_stop=lambda: len(steps) >= 2)  # fmt: skip
+    card = personalize_folder(
+        root, out, model_path, detect=False,
+        on_step=lambda i, _n, _loss: steps.append(i), should_stop=lambda: len(steps) >= 2,
+    )  # fmt: skip
     assert steps == [1, 2] and card["training"]["stopped_by_user"] is True
-    assert sorted(p.name for p in out_dir.iterdir()) == ["me.card.json", "me.card.md", "me.keras", "me.tflite"]
+    written = sorted(p.name for p in out_dir.iterdir())  # and nothing half-written beside them
+    assert written == ["me.card.json", "me.card.md", "me.keras", "me.tflite"]
     probs = predict_probs(load_checked_model(out), to_model_input(face_crop)[None])
     assert np.all(np.isfinite(probs)) and np.isclose(probs.sum(), 1.0, atol=1e-4)
