@@ -238,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                                    for k, v in record.items()), flush=True)  # fmt: skip
                     if sink:
                         sink.write(json.dumps(record) + "\n")
+                        sink.flush()
                     record.update(pred=probs["persons"][test].argmax(1), true=labels[test])
                     records[(scenario, method, variant)].append(record)
     if sink:

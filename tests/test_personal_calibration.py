@@ -161,3 +161,21 @@ def test_stop_mid_run_leaves_a_usable_model(tmp_path, face_crop, model_path):
     assert written == ["me.card.json", "me.card.md", "me.keras", "me.tflite"]
     probs = predict_probs(load_checked_model(out), to_model_input(face_crop)[None])
     assert np.all(np.isfinite(probs)) and np.isclose(probs.sum(), 1.0, atol=1e-4)
+
+
+def test_person_benchmark_trains_on_one_way_of_posing_and_tests_on_the_rest():
+    from bench.bench_person import split
+    from bench.person_data import Faces
+
+    names = ["neutral/0101a01.jpg", "neutral/0101a02.jpg", "neutral/0101a03.jpg", "happy/0111b01.jpg",
+             "happy/0111b02.jpg", "happy/0121b01.jpg", "sad/0111c01.jpg", "sad/0131c01.jpg",
+             "angry/0121d01.jpg", "happy/0211b01.jpg"]  # fmt: skip
+    labels = np.array([CLASS_INDEX[n.split("/")[0]] for n in names])
+    faces = Faces(np.zeros((len(names), 96, 96, 3), np.uint8), labels, names)
+    picked = {scenario: split(faces, "01", scenario) for scenario in ("k1", "k3", "rest", "one")}
+    train, test = picked["k1"]
+    assert [names[i] for i in train] == ["neutral/0101a01.jpg", "happy/0111b01.jpg", "sad/0111c01.jpg"]
+    assert 9 not in test and len(train) + len(test) == 9  # another performer's photo is in neither
+    assert [names[i] for i in picked["k3"][0]] == names[:2] + names[3:5] + [names[6]]  # one neutral kept
+    assert [names[i] for i in picked["rest"][0]] == names[:2]
+    assert [names[i] for i in picked["one"][0]] == ["happy/0111b01.jpg", "happy/0111b02.jpg"]

@@ -3,17 +3,23 @@
 Every model fails first on its user's own face (a resting face read as sad, a
 subtle smile).  A few photos of that face, one per emotion or even a single
 emotion, are enough to correct it if the fine-tune is short and gentle: the
-crops and their mirror images, a low learning rate, a few full-batch steps.
-Three things keep what the base model knows about everyone else (and about the
-emotions the user did not give): batch-norm statistics stay frozen (one
-person's photos would otherwise replace the statistics of thousands of faces
-within a few steps), a distillation term keeps the base model's outputs on
-strongly augmented copies of the photos, and the result lies halfway between
-the base's weights and the fine-tuned ones.  Measured with
-``bench/bench_personalize.py`` (see the README): without distillation, one
-emotion taught on three photos of a face made the model read 89% of other
-people's faces as that emotion (13% before); without the halfway mix,
-FER2013 PublicTest lost up to 5.6 points.
+crops and their mirror images, a low learning rate, a few full-batch steps,
+the base's batch-norm statistics frozen (one person's photos would otherwise
+replace the statistics of thousands of faces within a few steps) and a light
+distillation term that keeps the base model's outputs on strongly augmented
+copies of the photos.
+
+How far the result moves from the base is set by how much the photos cover
+(``calibrate``): with four emotions or more it is the fine-tuned model itself,
+with fewer it lies part of the way from the base's weights (one emotion: a
+quarter), so that one emotion given alone barely moves the model on the others.
+Photos of the resting face alone get another method, class offsets on the last
+layer (``training.personal_offsets``): a fine-tune taught only "this is my
+neutral" learns to say neutral for this face whatever it does.  Measured one
+person at a time with ``bench/bench_person.py``
+(docs/experiments/2026-12-03-person-calibration.md): a personal model is for
+its person, and the full-strength fine-tune that gains most on them costs other
+people's faces a few points; that trade was made for the person.
 
 Takes arrays (``to_model_input`` crops and class indices), never files: the
 photo and face side lives in ``fer_desktop.personal.fine_tune``.

@@ -31,7 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=PERSONALIZE_METHODS,
         default=method,
         help=f"auto: rest-face when every photo is neutral, a fine-tune otherwise; rest-face: "
-        f"calibrate on the neutral photos only (default {method})",
+        f"offsets learnt from the neutral photos (your resting face) only (default {method})",
     )
     add_margin(personal)
     return personal
