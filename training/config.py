@@ -66,6 +66,7 @@ class PersonalizeSettings:
     learning_rate: float = 1e-4
     layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
     freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
+    # mix 1.0 and distillation 0.3: chosen one person at a time (docs/experiments/2026-12-03-person-calibration.md)
     distill_weight: float = 0.3  # weight of the term that keeps the base's outputs on augmented copies
     distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
     label_smoothing: float = 0.1
@@ -74,7 +75,7 @@ class PersonalizeSettings:
     seed: int = 1234
     method: str = "auto"  # one of PERSONALIZE_METHODS
     # The mix above is reached with photos of this many emotions or more; with fewer, the mix
-    # shrinks in proportion (one emotion alone: a seventh of the way), so that a single
+    # shrinks in proportion (one emotion alone: a quarter of the way), so that a single
     # emotion barely moves the model on the emotions it was not shown.
     full_strength_emotions: int = 4
     rest_margin: float = 1.0  # rest-face: the lead (in logits) neutral keeps on the resting face
