@@ -66,7 +66,8 @@ class PersonalizeSettings:
     learning_rate: float = 1e-4
     layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
     freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
-    # mix 1.0 and distillation 0.3: chosen one person at a time (docs/experiments/2026-12-03-person-calibration.md)
+    # mix 1.0, distillation 0.3: chosen one person at a time, see
+    # docs/experiments/2026-12-03-person-calibration.md
     distill_weight: float = 0.3  # weight of the term that keeps the base's outputs on augmented copies
     distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
     label_smoothing: float = 0.1
