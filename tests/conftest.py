@@ -42,6 +42,11 @@ SLOW: dict[str, set[str]] = {
         "test_train_init_cli_accepts_missing_emotions_with_a_warning",
     },
     "test_multi_worker.py": {"*"},
+    "test_personal_calibration.py": {
+        "test_one_emotion_given_alone_does_not_take_over_the_others",
+        "test_rest_face_from_the_command_line_leaves_the_base_file_untouched",
+        "test_stop_mid_run_leaves_a_usable_model",
+    },
     "test_personalize.py": {
         "test_missing_emotions_unreadable_files_card_and_tflite_copy",
         "test_one_emotion_corrects_the_face_and_forgetting_stays_bounded",

@@ -130,22 +130,25 @@ def test_one_emotion_corrects_the_face_and_forgetting_stays_bounded(face_crop, m
 
     Other people: the 100 face crops of scikit-image's LFW sample, unlabelled for
     emotion, so the base model's own confident answers are the reference.  (A
-    plain fine-tune, without distillation and the halfway mix, at learning rate 1e-3 for
-    60 steps, kept 7% of them.)
+    plain fine-tune, without distillation and the partial mix, at learning rate 1e-3 for
+    60 steps, kept 7% of them.)  The fine-tune is asked for by name: neutral photos
+    alone would otherwise get the rest-face calibration
+    (tests/test_personal_calibration.py); one emotion gets a quarter of the full mix.
     """
     from skimage import data
 
+    from training.config import PersonalizeSettings
     from training.contract.preprocess import batch_to_model_input, to_model_input
     from training.evaluate import predict_probs
     from training.model import load_model
-    from training.personalize import personalize_model
+    from training.personalize import calibrate
 
     others = batch_to_model_input([(f * 255).astype(np.uint8) for f in data.lfw_subset()[:100]])
     mine = np.stack([to_model_input(np.roll(face_crop, s, axis=1)) for s in (-8, 0, 8)])
     held_out = to_model_input(cv2.convertScaleAbs(face_crop, alpha=0.9, beta=10))[None]
     neutral = CLASS_INDEX["neutral"]
     base = load_model(model_path)
-    tuned = personalize_model(base, mine, np.full(3, neutral)).model
+    tuned = calibrate(base, mine, np.full(3, neutral), PersonalizeSettings(method="fine-tune")).model
 
     gain = predict_probs(tuned, held_out)[0, neutral] - predict_probs(base, held_out)[0, neutral]
     base_probs = predict_probs(base, others)
@@ -155,7 +158,7 @@ def test_one_emotion_corrects_the_face_and_forgetting_stays_bounded(face_crop, m
     neutral_share_gain = float(np.mean(after == neutral) - np.mean(before == neutral))
     print(f"neutral +{gain:.2f} on the held-out photo; {kept:.0%} of {confident.sum()} confident "
           f"answers kept; neutral share {neutral_share_gain:+.0%}")  # fmt: skip
-    assert gain >= 0.10
+    assert gain >= 0.05  # a gentle correction: one emotion alone moves the model a quarter of the way
     assert confident.sum() >= 30 and kept >= 0.9
     assert neutral_share_gain <= 0.2
 

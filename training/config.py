@@ -55,18 +55,35 @@ def train_tab_defaults() -> TrainConfig:
     return TrainConfig(data="", out="", **TRAIN_TAB_START)
 
 
+#: ``PersonalizeSettings.method`` choices: "auto" calibrates on the resting face when every
+#: photo is neutral and fine-tunes otherwise.
+PERSONALIZE_METHODS = ("auto", "fine-tune", "rest-face")
+
+
 @dataclass
 class PersonalizeSettings:
     steps: int = 30
     learning_rate: float = 1e-4
     layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
     freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
-    distill_weight: float = 1.0  # weight of the term that keeps the base's outputs on augmented copies
+    # mix 1.0, distillation 0.3: chosen one person at a time, see
+    # docs/experiments/2026-12-03-person-calibration.md
+    distill_weight: float = 0.3  # weight of the term that keeps the base's outputs on augmented copies
     distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
     label_smoothing: float = 0.1
-    mix: float = 0.5  # share of the fine-tuned weights in the result, the rest the base's (WiSE-FT style)
+    mix: float = 1.0  # share of the fine-tuned weights in the result, the rest the base's (WiSE-FT style)
     batch_size: int = 32  # photos and mirrors per step (all of them when fewer: full batch)
     seed: int = 1234
+    method: str = "auto"  # one of PERSONALIZE_METHODS
+    # The mix above is reached with photos of this many emotions or more; with fewer, the mix
+    # shrinks in proportion (one emotion alone: a quarter of the way), so that a single
+    # emotion barely moves the model on the emotions it was not shown.
+    full_strength_emotions: int = 4
+    rest_margin: float = 1.0  # rest-face: the lead (in logits) neutral keeps on the resting face
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def mix_for(self, emotions_given: int) -> float:
+        """The share of the fine-tuned weights kept for photos of ``emotions_given`` emotions."""
+        return self.mix * min(1.0, emotions_given / max(1, self.full_strength_emotions))

@@ -3,17 +3,23 @@
 Every model fails first on its user's own face (a resting face read as sad, a
 subtle smile).  A few photos of that face, one per emotion or even a single
 emotion, are enough to correct it if the fine-tune is short and gentle: the
-crops and their mirror images, a low learning rate, a few full-batch steps.
-Three things keep what the base model knows about everyone else (and about the
-emotions the user did not give): batch-norm statistics stay frozen (one
-person's photos would otherwise replace the statistics of thousands of faces
-within a few steps), a distillation term keeps the base model's outputs on
-strongly augmented copies of the photos, and the result lies halfway between
-the base's weights and the fine-tuned ones.  Measured with
-``bench/bench_personalize.py`` (see the README): without distillation, one
-emotion taught on three photos of a face made the model read 89% of other
-people's faces as that emotion (13% before); without the halfway mix,
-FER2013 PublicTest lost up to 5.6 points.
+crops and their mirror images, a low learning rate, a few full-batch steps,
+the base's batch-norm statistics frozen (one person's photos would otherwise
+replace the statistics of thousands of faces within a few steps) and a light
+distillation term that keeps the base model's outputs on strongly augmented
+copies of the photos.
+
+How far the result moves from the base is set by how much the photos cover
+(``calibrate``): with four emotions or more it is the fine-tuned model itself,
+with fewer it lies part of the way from the base's weights (one emotion: a
+quarter), so that one emotion given alone barely moves the model on the others.
+Photos of the resting face alone get another method, class offsets on the last
+layer (``training.personal_offsets``): a fine-tune taught only "this is my
+neutral" learns to say neutral for this face whatever it does.  Measured one
+person at a time with ``bench/bench_person.py``
+(docs/experiments/2026-12-03-person-calibration.md): a personal model is for
+its person, and the full-strength fine-tune that gains most on them costs other
+people's faces a few points; that trade was made for the person.
 
 Takes arrays (``to_model_input`` crops and class indices), never files: the
 photo and face side lives in ``fer_desktop.personal.fine_tune``.
@@ -25,14 +31,20 @@ import contextlib
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from training.config import PersonalizeSettings
-from training.contract.labels import CLASS_NAMES, NUM_CLASSES
+from training.config import PERSONALIZE_METHODS, PersonalizeSettings
+from training.contract.labels import CLASS_INDEX, CLASS_NAMES, NUM_CLASSES
 from training.contract.preprocess import preprocessing_record
+from training.personal_card import (  # the card's functions are also reached from here
+    HOLDOUT_MIN_PHOTOS,
+    MEASURED_IN,
+    personal_card_markdown,  # noqa: F401
+    write_personal_card,
+)
 
 LAYER_CHOICES = ("all", "bn_head")
 
@@ -43,6 +55,8 @@ class PersonalizeResult:
     losses: list[float]
     wall_time_s: float
     stopped: bool = False
+    method: str = "fine-tune"  # or "rest-face"
+    strength: dict[str, Any] = field(default_factory=dict)  # what set how far the model moved
 
 
 def check_inputs(images: np.ndarray, labels: np.ndarray) -> None:
@@ -154,6 +168,59 @@ def personalize_model(
     return PersonalizeResult(student, losses, time.monotonic() - started, stopped)
 
 
+def choose_method(labels: np.ndarray, method: str = "auto") -> str:
+    """ "rest-face" or "fine-tune" for these labels; ``auto``: rest-face when every photo is neutral.
+
+    A fine-tune taught only "this is my neutral" learns to say neutral for this
+    face whatever it does; the rest-face calibration moves the last layer's
+    offsets instead (``training.personal_offsets``).
+    """
+    if method not in PERSONALIZE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(PERSONALIZE_METHODS)}, not {method!r}")
+    only_neutral = bool(np.all(labels == CLASS_INDEX["neutral"]))
+    if method == "rest-face" and not np.any(labels == CLASS_INDEX["neutral"]):
+        raise ValueError("the rest-face calibration needs neutral photos (your resting face); none was given")
+    if method == "auto":
+        return "rest-face" if only_neutral else "fine-tune"
+    return method
+
+
+def calibrate(
+    base,
+    images: np.ndarray,
+    labels: np.ndarray,
+    settings: PersonalizeSettings | None = None,
+    on_step: Callable[[int, int, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PersonalizeResult:
+    """The personal calibration ``personalize`` runs: the method and its strength chosen from the photos.
+
+    A fine-tune whose mix grows with the number of emotions given
+    (``PersonalizeSettings.mix_for``), or, on resting-face photos, the rest-face
+    offsets (only the neutral photos are used).  ``base`` is left unchanged.
+    """
+    settings = settings or PersonalizeSettings()
+    images = np.asarray(images, dtype=np.uint8)
+    labels = np.asarray(labels, dtype=np.int64)
+    check_inputs(images, labels)
+    method = choose_method(labels, settings.method)
+    if method == "rest-face":
+        from training.personal_offsets import rest_face_model
+
+        started = time.monotonic()
+        resting = images[labels == CLASS_INDEX["neutral"]]
+        model, strength = rest_face_model(base, resting, settings.rest_margin)
+        if on_step is not None:
+            on_step(1, 1, 0.0)
+        return PersonalizeResult(model, [], time.monotonic() - started, False, method, strength)
+    given = len(np.unique(labels))
+    mix = settings.mix_for(given)
+    result = personalize_model(base, images, labels, replace(settings, mix=mix), on_step, should_stop)
+    result.strength = {"emotions_given": given, "mix": round(mix, 4),
+                       "distill_weight": settings.distill_weight}  # fmt: skip
+    return result
+
+
 def mix_weights(base: list[np.ndarray], tuned: list[np.ndarray], share: float) -> list[np.ndarray]:
     """``share`` of the way from the base's weights to the fine-tuned ones.
 
@@ -169,9 +236,6 @@ def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
     if len(images) == 0:
         return float("nan")
     return float(np.mean(np.argmax(predict_probs(model, images), axis=1) == labels))
-
-
-HOLDOUT_MIN_PHOTOS = 12  # fewer photos than this: all of them train, and there is no before/after figure
 
 
 def holdout_split(labels: np.ndarray, every: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +286,10 @@ def personalize_and_save(
     out = Path(out)
     base_sha = file_sha256(base_path)  # before anything: the base file may be replaced later
     train_idx, held_idx = holdout_split(labels, holdout_every, settings.seed)
-    result = personalize_model(base, images[train_idx], labels[train_idx], settings, on_step, should_stop)
+    result = calibrate(base, images[train_idx], labels[train_idx], settings, on_step, should_stop)
+    fitted = train_idx  # the photos the calibration used (rest-face: the neutral ones)
+    if result.method == "rest-face":
+        fitted = train_idx[labels[train_idx] == CLASS_INDEX["neutral"]]
     held_out = None
     if len(held_idx):
         held_out = {
@@ -249,6 +316,16 @@ def personalize_and_save(
             "held_out": class_counts(labels[held_idx]),
         },
         "settings": settings.as_dict(),
+        "calibration": {
+            "method": result.method,
+            "strength": result.strength,
+            "on_its_photos": {
+                "n": len(fitted),
+                "accuracy_before": round(accuracy(base, images[fitted], labels[fitted]), 4),
+                "accuracy_after": round(accuracy(result.model, images[fitted], labels[fitted]), 4),
+            },
+            "measured_in": MEASURED_IN,
+        },
         "training": {
             "steps_run": len(result.losses),
             "stopped_by_user": result.stopped,
@@ -262,41 +339,3 @@ def personalize_and_save(
     }
     write_personal_card(out, card)
     return card
-
-
-def write_personal_card(model_path, card: dict[str, Any]) -> None:
-    from training.contract import atomic
-    from training.contract.model_card import card_paths
-
-    json_path, md_path = card_paths(model_path)
-    atomic.write_json(json_path, card)
-    atomic.write_text(md_path, personal_card_markdown(card))
-
-
-def personal_card_markdown(card: dict[str, Any]) -> str:
-    from training.card import inline
-
-    photos, held = card.get("photos", {}), card.get("held_out")
-    settings = card.get("settings", {})
-    lines = [
-        f"# Model card: {card.get('name')} (personalised)",
-        "",
-        f"- Base model: {card['base']['path']} (SHA-256 {card['base']['sha256']})",
-        f"- Photos per emotion: {inline(photos.get('per_emotion'))}; "
-        f"trained on {inline(photos.get('trained_on'))}",
-        f"- Photos without a face: {len(photos.get('no_face', []))}; "
-        f"unreadable: {len(photos.get('unreadable', []))}",
-        f"- Settings: {', '.join(f'{k} {v}' for k, v in settings.items())}",
-        f"- Steps: {card['training']['steps_run']}, {card['training']['wall_time_s']} s",
-    ]
-    if held:
-        lines.append(
-            f"- Held-out photos of the set ({held['n']}: {inline(held['per_emotion'])}): accuracy "
-            f"{held['accuracy_before']:.1%} before, {held['accuracy_after']:.1%} after"
-        )
-    else:
-        lines.append(
-            f"- Held-out photos: none (needs {HOLDOUT_MIN_PHOTOS} photos or more, "
-            "4 of an emotion to spare one)"
-        )
-    return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from fer_desktop.cli.options import (
     config_default,
     fail,
 )
-from training.config import PersonalizeSettings
+from training.config import PERSONALIZE_METHODS, PersonalizeSettings
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -34,6 +34,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     personal.add_argument("--steps", type=int, default=steps, help=f"fine-tuning steps (default {steps})")
     lr = config_default(PersonalizeSettings, "learning_rate")
     personal.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {_short(lr)})")
+    method = config_default(PersonalizeSettings, "method")
+    personal.add_argument(
+        "--method",
+        choices=PERSONALIZE_METHODS,
+        default=method,
+        help=f"auto: rest-face when every photo is neutral, a fine-tune otherwise; rest-face: "
+        f"offsets learnt from the neutral photos (your resting face) only (default {method})",
+    )
     add_margin(personal)
     return personal
 
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             base,
             detect=not args.no_detect,
             margin=args.margin,
-            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr),
+            settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr, method=args.method),
             on_photo=on_photo,
             on_step=lambda done, total, _loss: on_step(done, total),
             log=lambda msg: print(msg, file=sys.stderr),
@@ -69,6 +77,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot write {args.out}: {exc}")
+    calibration = card["calibration"]
+    fit = calibration["on_its_photos"]
+    print(
+        f"{calibration['method']}: on its {fit['n']} photos {fit['accuracy_before']:.1%} before, "
+        f"{fit['accuracy_after']:.1%} after",
+        file=sys.stderr,
+    )
     held = card.get("held_out")
     if held:
         print(

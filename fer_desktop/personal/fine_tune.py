@@ -167,7 +167,15 @@ def personalize_folder(
     log(photos.summary())
     from fer_desktop.models.classifier import load_checked_model
     from training.config import PersonalizeSettings
-    from training.personalize import personalize_and_save
+    from training.personalize import choose_method, personalize_and_save
+
+    settings = settings or PersonalizeSettings()
+    try:
+        method = choose_method(photos.labels, settings.method)
+    except ValueError as exc:
+        raise PersonalizeError(f"{root}: {exc}") from None
+    if method == "rest-face" and len(photos.counts()) > 1:
+        log("rest-face: only the neutral photos are used")
 
     model = load_checked_model(base)
     card = personalize_and_save(
@@ -176,7 +184,7 @@ def personalize_folder(
         photos.labels,
         out,
         base_path=base,
-        settings=settings or PersonalizeSettings(),
+        settings=settings,
         on_step=on_step,
         should_stop=should_stop,
     )
