@@ -61,10 +61,10 @@ MIN_ASPECT, MAX_ASPECT = 0.6, 1.6
 # The far model's own threshold, below the near one: each of its finds gets a closer look, which
 # turns down what is no face; at 0.6 it missed a tenth of the faces of 4-5% in group photos.
 FAR_MIN_SCORE = 0.4
-# The near model's whole-frame boxes are right from this share of the frame's longer side up
-# (measured: faces of 14% found in every frame). Below, it misses faces or boxes a small face
-# with its head and shoulders: those boxes, like the far model's, are looked at again closer.
-NEAR_MIN_SHARE = 0.14
+# The near model's whole-frame boxes are taken as they are from this share of the frame's
+# longer side up. Below (it finds every face from 14%, a third of those of 10%, and boxes some
+# small faces with their head and shoulders) they are looked at again closer, like the far
+# model's finds.
 SURE_SHARE = 0.2
 # Frames larger than this (pixels, longer side) get the far model on four overlapping quarters,
 # each this share of the frame's width and height: a face up to a fifth of it lies whole in one.
