@@ -306,3 +306,29 @@ def test_a_new_training_run_shows_nothing_of_the_last_one(qtbot, window, tmp_pat
         assert tab.new_report.cell(0, 0) == 0 and tab.new_report.per_class.item(0, 0) is None
         assert tab.epoch_progress.value() == 0 and tab.time_left.text() == ""
     assert tab.new_report.summary.text() == "–"
+
+
+def test_each_new_source_numbers_its_faces_from_one(qtbot, window, monkeypatch, one_face_frame):
+    """A face that leaves and comes back within a source gets a new id; the next source starts at 1."""
+    blank = np.full_like(one_face_frame, 90)
+
+    class ComingAndGoing(ScriptedCamera):
+        def read(self) -> Frame | None:
+            frame = super().read()
+            if frame is not None and 5 <= frame.index < 50:  # gone for 1.5 s: its track ends
+                frame.image = blank.copy()
+            return frame
+
+    cameras = [ComingAndGoing(one_face_frame), ScriptedCamera(one_face_frame)]
+    monkeypatch.setattr(live_worker, "open_source", lambda spec, resolution=None: cameras.pop(0))
+    tab = window.live_tab
+    ids: list[int] = []
+    tab.result_shown.connect(lambda r: ids.extend(f.track_id for f in r.faces))
+    tab.start("scripted")
+    qtbot.waitUntil(lambda: any(i > 1 for i in ids), timeout=30000)
+    tab.stop()
+    ids.clear()
+    with qtbot.waitSignal(tab.result_shown, timeout=30000, check_params_cb=lambda r: bool(r.faces)):
+        tab.start("scripted")
+    assert ids and set(ids) == {1}
+    tab.stop()
