@@ -28,7 +28,7 @@ TIMELINE_REDRAW_S = 0.25  # the timeline redraws at most this often while frames
 DEFAULT_RECORD_FPS = 30.0  # a recording's frame rate when the source has none (a camera, a folder)
 NO_FACES, NO_FPS = "Faces      -", "FPS        -"
 NO_LATENCY = "Latency    - ms (faces    -, emotions    -)"
-RUNTIME_NAMES = {"tflite": "TFLite", "tensorflow": "TensorFlow"}
+RUNTIME_NAMES = {"tflite-int8": "TFLite int8", "tflite": "TFLite", "tensorflow": "TensorFlow"}
 
 
 class LiveSession:
