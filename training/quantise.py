@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,9 @@ def to_int8_tflite(model, calibration: np.ndarray) -> bytes:
     interactive = keras.config.is_interactive_logging_enabled()
     keras.config.disable_interactive_logging()  # the converter's TensorSpec listing (training.tflite)
     try:
-        flatbuffer = converter.convert()
+        with warnings.catch_warnings():  # "Statistics for quantized inputs were expected": calibrated
+            warnings.simplefilter("ignore", UserWarning)
+            flatbuffer = converter.convert()
     finally:
         if interactive:
             keras.config.enable_interactive_logging()
