@@ -44,7 +44,8 @@ def check_training(run, tmp: Path, shipped: Path) -> list[str]:
     has_lite = bool(lite) and (out / "model.tflite").is_file()
     has_int8 = bool(lite.get("int8")) and (out / "model.int8.tflite").is_file()
     print(
-        f"train, 1 epoch -> exit {result.returncode}, epochs run {epochs}, TFLite copy {has_lite}, int8 {has_int8}"
+        f"train, 1 epoch -> exit {result.returncode}, epochs run {epochs}, "
+        f"TFLite copy {has_lite}, int8 copy {has_int8}"
     )
     if result.returncode != 0 or not (out / "model.keras").is_file():
         return [f"train: {result.stderr[-1500:]}"]
