@@ -99,6 +99,13 @@ def checked_model_file(path: Path) -> Path:
         raise ModelLoadError(f"Cannot load model: {exc}") from exc
 
 
+def sums_to_one(probs: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum: the int8 copy's probabilities come in steps of 1/256, so
+    they may sum to 1 +- 0.01 (a float copy's sum is 1 to rounding and stays as it is)."""
+    sums = probs.sum(axis=1, keepdims=True)
+    return np.divide(probs, sums, out=probs, where=sums > 0)
+
+
 class _BatchFromCrops:
     def predict(self, crops: list[np.ndarray]) -> np.ndarray:
         return self.predict_batch(batch_to_model_input(crops))
@@ -154,12 +161,12 @@ class LiteRTClassifier(_BatchFromCrops):
         self.path, self.runtime, self.tflite_file = Path(model_path), runtime, Path(tflite_file)
         self._lock = threading.Lock()  # an interpreter runs one call at a time
         try:
-            self._interpreter = Interpreter(model_content=self.tflite_file.read_bytes(), num_threads=1)
-            self._interpreter.allocate_tensors()
+            self._classifier = Interpreter(model_content=self.tflite_file.read_bytes(), num_threads=1)
+            self._classifier.allocate_tensors()
         except (OSError, RuntimeError, ValueError) as exc:
             raise ModelLoadError(f"Cannot load {self.tflite_file.name}: {exc}") from exc
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        output = self._interpreter.get_output_details()[0]
+        self._input = self._classifier.get_input_details()[0]["index"]
+        output = self._classifier.get_output_details()[0]
         if tuple(output["shape"][-1:]) != (NUM_CLASSES,):
             raise ModelLoadError(f"{self.path.name}: TFLite copy gives {output['shape']} outputs")
         self._output = output["index"]
@@ -169,16 +176,16 @@ class LiteRTClassifier(_BatchFromCrops):
         probs = np.zeros((len(batch), NUM_CLASSES), dtype=np.float32)
         for i, crop in enumerate(batch):
             with self._lock:
-                if self._interpreter is None:
+                if self._classifier is None:
                     raise RuntimeError(f"{self.path.name}: the classifier was closed")
-                self._interpreter.set_tensor(self._input, np.ascontiguousarray(crop, dtype=np.uint8)[None])
-                self._interpreter.invoke()
-                probs[i] = self._interpreter.get_tensor(self._output).reshape(-1)
-        return probs
+                self._classifier.set_tensor(self._input, np.ascontiguousarray(crop, dtype=np.uint8)[None])
+                self._classifier.invoke()
+                probs[i] = self._classifier.get_tensor(self._output).reshape(-1)
+        return sums_to_one(probs)
 
     def close(self) -> None:
         with self._lock:
-            self._interpreter = None
+            self._classifier = None
 
 
 class LiteClassifier(_BatchFromCrops):
@@ -220,7 +227,7 @@ class LiteClassifier(_BatchFromCrops):
                 raise ModelLoadError(f"{self.path.name}: TFLite copy gives {len(categories)} classes")
             for category in categories:
                 row[category.index] = category.score
-        return probs
+        return sums_to_one(probs)
 
     def close(self) -> None:
         with self._lock:
