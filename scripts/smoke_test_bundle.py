@@ -4,7 +4,7 @@
 
 Checks: ``--version``; ``video`` on a small real-face video, with the CSV's
 header and rows; ``train``, a one-epoch fine-tune of the bundled model on a tiny
-class-folder dataset, whose model, TFLite copy and card must be written and whose
+class-folder dataset, whose model, TFLite and int8 copies and card must be written and whose
 model ``eval`` must load and run; the GUI for a few seconds offscreen on a video
 source, exit code 0; and that nothing was written into the app's own folder.
 """
@@ -40,13 +40,18 @@ def check_training(run, tmp: Path, shipped: Path) -> list[str]:
     card_path = out / "model.card.json"
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
     epochs = card.get("training", {}).get("epochs_run")
-    has_lite = bool(card.get("tflite")) and (out / "model.tflite").is_file()
-    print(f"train, 1 epoch -> exit {result.returncode}, epochs run {epochs}, TFLite copy {has_lite}")
+    lite = card.get("tflite") or {}
+    has_lite = bool(lite) and (out / "model.tflite").is_file()
+    has_int8 = bool(lite.get("int8")) and (out / "model.int8.tflite").is_file()
+    print(
+        f"train, 1 epoch -> exit {result.returncode}, epochs run {epochs}, "
+        f"TFLite copy {has_lite}, int8 copy {has_int8}"
+    )
     if result.returncode != 0 or not (out / "model.keras").is_file():
         return [f"train: {result.stderr[-1500:]}"]
     failures = []
-    if epochs != 1 or not has_lite:
-        failures.append(f"train: card or TFLite copy missing: {result.stderr[-1500:]}")
+    if epochs != 1 or not has_lite or not has_int8:
+        failures.append(f"train: card, TFLite or int8 copy missing: {result.stderr[-1500:]}")
     report = out / "eval.json"
     ev = run("eval", "--data", str(data), "--model", str(out / "model.keras"), "--json", str(report))
     n = json.loads(report.read_text()).get("n") if report.is_file() else None

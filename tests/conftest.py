@@ -53,6 +53,10 @@ SLOW: dict[str, set[str]] = {
         "test_one_emotion_of_face_crops_with_no_detect",
     },
     "test_stress_gui.py": {"*"},
+    "test_int8_copy.py": {
+        "test_the_shipped_int8_copy_agrees_with_the_keras_model",
+        "test_a_missing_or_stale_copy_falls_back_with_the_reason",
+    },
     "test_tflite_runtime.py": {"test_the_live_pipeline_starts_without_tensorflow"},
     "test_train_tab.py": {
         "test_stop_mid_epoch_keeps_the_best_checkpoint",

@@ -33,7 +33,7 @@ def test_pyinstaller_bundle_passes_the_smoke_test(tmp_path):
     assert build.returncode == 0, build.stderr[-3000:]
     exe = dist / "fer-desktop" / "fer-desktop"
     assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.keras").is_file()
-    assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.tflite").is_file()
+    assert (dist / "fer-desktop" / "_internal" / "assets" / "models" / "fer_default.int8.tflite").is_file()
     size = folder_mb(dist / "fer-desktop")
     print(f"app folder: {size:.0f} MB")
     assert size <= MAX_BUNDLE_MB, f"the app folder grew to {size:.0f} MB (limit {MAX_BUNDLE_MB} MB)"

@@ -165,6 +165,9 @@ def test_model_line_names_the_model_and_its_runtime():
     assert model_text("/m/fer.keras", "tflite") == "Model: fer.keras\nRuntime: TFLite"
     loading = model_text("/m/fer.keras", "tensorflow", loading="/runs/r1/model.keras")
     assert loading == "Model: fer.keras\nRuntime: TensorFlow (loading r1…)"
+    assert model_text("/m/fer.keras", "tflite-int8") == "Model: fer.keras\nRuntime: TFLite int8"
+    why = "fer.keras: int8 copy: fer.int8.tflite is missing. Running on its float TFLite copy."
+    assert model_text("/m/fer.keras", "tflite", fallback=why) == f"Model: fer.keras\nRuntime: TFLite\n{why}"
 
 
 def test_the_chosen_camera_is_found_by_name_and_number_then_name_then_number():

@@ -58,11 +58,17 @@ def test_missing_emotions_unreadable_files_card_and_tflite_copy(tmp_path, face_c
     assert card["training"]["steps_run"] == 4
     assert "Held-out photos of the set (3" in out.with_name("me.card.md").read_text()
 
-    # An ordinary model: its TFLite copy is current, and `label --model` uses it.
+    # An ordinary model: its int8 copy, calibrated on the 10 photos it was tuned on (and augmented
+    # copies of them), is current, and `label --model` uses it.
+    assert card["tflite"]["int8"]["calibration"] == {
+        "source": "the person's photos, with augmented copies",
+        "images": 300,
+        "distinct": 10,
+    }
     from fer_desktop.models.classifier import open_classifier
 
     classifier = open_classifier(out)
-    assert classifier.runtime == "tflite"
+    assert classifier.runtime == "tflite-int8" and classifier.fallback_reason is None
     classifier.close()
     from fer_desktop.cli import main
 
@@ -81,7 +87,7 @@ def test_one_emotion_of_face_crops_with_no_detect(tmp_path, face_crop, capsys):
     card = json.loads(out.with_name("mine.card.json").read_text())
     assert card["photos"]["per_emotion"] == {"neutral": 2} and card["photos"]["detect"] is False
     assert card["held_out"] is None and "none" in out.with_name("mine.card.md").read_text()
-    assert out.with_suffix(".tflite").is_file()
+    assert out.with_suffix(".tflite").is_file() and out.with_suffix(".int8.tflite").is_file()
 
 
 def test_no_face_in_any_photo_is_an_error(tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_two_epochs_plot_save_and_use(qtbot, own_engine, tmp_path, face_video, m
         tab.use_button.click()
     assert live.worker.engine.get().classifier is not old_classifier
     assert live.worker.engine.get().classifier.path == new_model
-    assert live.worker.engine.get().classifier.runtime == "tflite"  # training wrote its TFLite copy
+    assert live.worker.engine.get().classifier.runtime == "tflite-int8"  # training wrote its int8 copy
     with qtbot.waitSignal(live.result_shown, timeout=30000):
         pass
     from fer_desktop.models.catalogue import active_model_path

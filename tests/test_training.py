@@ -167,8 +167,13 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert (out / "model.card.md").read_text().startswith("# Model card")
     # One file set: the best-epoch checkpoint lived outside the model folder.
     assert sorted(f.name for f in out.iterdir()) == [
-        "history.csv", "model.card.json", "model.card.md", "model.keras", "model.tflite",
+        "history.csv", "model.card.json", "model.card.md", "model.int8.tflite", "model.keras", "model.tflite",
     ]  # fmt: skip
+    int8 = card["tflite"]["int8"]  # calibrated on its own training images
+    assert int8["file"] == "model.int8.tflite" and int8["keras_sha256"] == card["tflite"]["keras_sha256"]
+    assert (
+        int8["calibration"]["source"].startswith("training images") and int8["calibration"]["images"] == 300
+    )
 
     warm = tmp_path / "warm"
     args = ["train", "--data", str(kaggle_tree), "--epochs", "1", "--batch-size", "16"]

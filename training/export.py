@@ -5,7 +5,8 @@
 Copies the ``.keras`` file atomically and rewrites the card beside the copy
 with the new name and path, the file's SHA-256 and its size, so the card
 always describes the file next to it.  The model's TFLite copy (the app's
-fast runtime) travels with it, or is made if the source has none.
+fast runtime) travels with it, or is made if the source has none; so does its int8 copy
+where it has a current one (``python -m training.quantise`` makes one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from pathlib import Path
 from training.card import write_card
 from training.contract import atomic
 from training.contract.model_card import read_card
-from training.contract.tflite_copy import file_sha256, matching_tflite, tflite_path
+from training.contract.tflite_copy import (
+    file_sha256,
+    int8_entry,
+    int8_path,
+    matching_int8,
+    matching_tflite,
+    tflite_path,
+)
+from training.quantise import int8_record
 from training.tflite import tflite_entry, write_tflite
 
 
@@ -38,6 +47,10 @@ def export_model(source: str | Path, dest: str | Path) -> dict:
         from training.model import load_model
 
         lite = write_tflite(load_model(dest), dest)
+    if matching_int8(source, card) is not None:  # a model without a current one keeps its float copy
+        with atomic.atomic_path(int8_path(dest)) as tmp:
+            shutil.copyfile(int8_path(source), tmp)
+        lite["int8"] = int8_record(dest, int8_entry(card).get("calibration"))
     card.update(
         name=dest.stem,
         path=str(dest),

@@ -90,12 +90,12 @@ def strategy_name(strategy) -> str:
     return type(strategy).__name__
 
 
-def _tflite_copy(model, model_path: Path) -> dict[str, Any] | None:
-    """The app's fast-start copy; a model that cannot be converted still runs on TensorFlow."""
+def _tflite_copy(model, model_path: Path, calibration, source: str) -> dict[str, Any] | None:
+    """The app's fast-start copies; a model that cannot be converted still runs on TensorFlow."""
     from training.tflite import write_tflite
 
     try:
-        return write_tflite(model, model_path)
+        return write_tflite(model, model_path, calibration, source)
     except Exception as exc:  # the converter raises many types; the .keras model is what matters
         log.warning("no TFLite copy of %s (the app will run it on TensorFlow): %s", model_path, exc)
         return None
@@ -182,13 +182,17 @@ def evaluate_model(model, data: PreparedData, compare_with: str | Path | None) -
     return evaluation, baseline
 
 
-def save_model(model, model_path: Path) -> dict[str, Any] | None:
-    """The ``.keras`` file (atomically) and its TFLite copy; returns the copy's card entry."""
+def save_model(model, model_path: Path, calibration=None, source: str = "") -> dict[str, Any] | None:
+    """The ``.keras`` file (atomically) and its TFLite copies; returns the copies' card entry.
+
+    ``calibration``: the model's training images (uint8), for its int8 copy (``source`` says
+    what they are); without them only the float copy is written.
+    """
     from training.contract.atomic import atomic_path
 
     with atomic_path(model_path) as tmp:
         model.save(tmp)
-    return _tflite_copy(model, model_path)
+    return _tflite_copy(model, model_path, calibration, source)
 
 
 def train(
@@ -244,7 +248,7 @@ def train(
         model = best_checkpoint(outcome, best_path)
     evaluation, baseline = evaluate_model(model, data, compare_with)
     model_path = out / "model.keras"
-    lite = save_model(model, model_path)
+    lite = save_model(model, model_path, data.train.images, f"training images ({data.source})")
     card = make_card(config, model, model_path, data, outcome, weights, init, evaluation, baseline, lite)
     card["distribution"] = {
         "strategy": strategy_name(strategy),

@@ -299,7 +299,7 @@ def personalize_and_save(
             "accuracy_after": round(accuracy(result.model, images[held_idx], labels[held_idx]), 4),
         }
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its signature listing
-        lite = save_model(result.model, out)
+        lite = save_model(result.model, out, images[train_idx], "the person's photos, with augmented copies")
     card = {
         "name": out.stem,
         "kind": "personalised",

@@ -30,7 +30,7 @@ TIMELINE_REDRAW_S = 0.25  # the timeline redraws at most this often while frames
 DEFAULT_RECORD_FPS = 30.0  # a recording's frame rate when the source has none (a camera, a folder)
 NO_FACES, NO_FPS = "Faces      -", "FPS        -"
 NO_LATENCY = "Latency    - ms (faces    -, emotions    -)"
-RUNTIME_NAMES = {"tflite": "TFLite", "tensorflow": "TensorFlow"}
+RUNTIME_NAMES = {"tflite-int8": "TFLite int8", "tflite": "TFLite", "tensorflow": "TensorFlow"}
 
 
 class LiveSession:
@@ -188,9 +188,12 @@ def model_name(path: str | Path) -> str:
     return path.parent.name if path.stem == "model" else path.name
 
 
-def model_text(path: str | Path, runtime: str | None, loading: str | Path | None = None) -> str:
-    """The model line: its name and runtime (None: not built yet), and the model being loaded."""
+def model_text(
+    path: str | Path, runtime: str | None, loading: str | Path | None = None, fallback: str | None = None
+) -> str:
+    """The model line: its name and runtime (None: not built yet), and the model being loaded;
+    ``fallback``: why a faster copy of the model was passed over (the classifier's reason)."""
     shown = "chosen when a source starts" if runtime is None else RUNTIME_NAMES.get(runtime, runtime)
     if loading is not None:
         shown += f" (loading {model_name(loading)}…)"
-    return f"Model: {model_name(path)}\nRuntime: {shown}"
+    return f"Model: {model_name(path)}\nRuntime: {shown}" + (f"\n{fallback}" if fallback else "")

@@ -324,7 +324,8 @@ class LiveTab(QWidget):
         self.model_label.setText(model_text(self.engine.model_path, self._runtime(), loading=path))
 
     def show_model(self, _path: str = "") -> None:
-        self.model_label.setText(model_text(self.engine.model_path, self._runtime()))
+        fallback = getattr(self.engine.classifier, "fallback_reason", None)
+        self.model_label.setText(model_text(self.engine.model_path, self._runtime(), fallback=fallback))
 
     def _runtime(self) -> str | None:
         classifier = self.engine.classifier
