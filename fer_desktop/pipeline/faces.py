@@ -10,7 +10,14 @@ import cv2
 import numpy as np
 
 from fer_desktop.paths import face_detector_model_path, far_face_detector_model_path
-from fer_desktop.pipeline.blazeface import BACK_INPUT, BACK_STRIDES, BlazeFace, Detection, shrink
+from fer_desktop.pipeline.blazeface import (
+    BACK_INPUT,
+    BACK_STRIDES,
+    BlazeFace,
+    Detection,
+    TasksBlazeFace,
+    shrink,
+)
 from training.contract.preprocess import CROP_MARGIN
 
 
@@ -107,8 +114,11 @@ class FaceDetector:
             if not path.is_file():
                 raise FaceDetectorError(f"Face detector model missing: {path}")
         try:
-            self._near = BlazeFace(near, NEAR_INPUT, NEAR_STRIDES)
-            self._far = BlazeFace(far, BACK_INPUT, BACK_STRIDES)
+            try:
+                self._near = BlazeFace(near, NEAR_INPUT, NEAR_STRIDES)
+                self._far = BlazeFace(far, BACK_INPUT, BACK_STRIDES)
+            except ImportError:  # no LiteRT wheel for this platform: near faces only
+                self._near, self._far = TasksBlazeFace(near), None
         except (ImportError, ValueError, RuntimeError) as exc:
             raise FaceDetectorError(f"Cannot start the face detector: {exc}") from exc
         self.min_confidence = min_confidence
@@ -126,7 +136,7 @@ class FaceDetector:
             near = self._whole(self._near, small, k, image.shape, self.min_confidence)
             sure = [b for b in near if max(b.w, b.h) >= SURE_SHARE * side]
             looks = [_Look(b, 0.4, 1.2) for b in near if b not in sure]
-            if far:
+            if far and self._far is not None:
                 looks += [_Look(b) for b in self._far_pass(image, small, k)]
             looks += [_Look(b) for b in hints]
             looks = [look for look in looks if not any(overlaps(look.box, s) for s in sure)]
@@ -199,8 +209,15 @@ class FaceDetector:
         if self._near is None:
             raise FaceDetectorError("the face detector was closed")
 
+    @property
+    def finds_far_faces(self) -> bool:
+        """False where LiteRT has no wheel: only faces from about 13% of the frame are found."""
+        return self._far is not None
+
     def close(self) -> None:
         with self._lock:
+            if isinstance(self._near, TasksBlazeFace):
+                self._near.close()
             self._near = self._far = None
 
     def __enter__(self) -> FaceDetector:
