@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.bench_first_frame [--runs 5] [--model M.keras]
 
-Each run starts a new Python process that imports the live pipeline, builds it (MediaPipe's
-face detector and the model on the runtime the app would choose) and analyses one 640x480
+Each run starts a new Python process that imports the live pipeline, builds it (the face
+detectors and the model on the runtime the app would choose) and analyses one 640x480
 frame with a face (the astronaut of scikit-image, as in the tests); the time is taken from
 the launch of the process to the moment the frame's result is there, and the process says
 which runtime it used and whether TensorFlow was imported.  Median of the runs.

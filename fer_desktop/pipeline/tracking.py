@@ -25,6 +25,7 @@ from fer_desktop.pipeline.faces import Box
 DEFAULT_SMOOTHING = 0.6
 MAX_MISSED_S = 1.2
 CONFIRM_HITS = 2
+MIN_IOU = 0.3
 # A detection this sure is shown at once; below it a face waits for its second frame.
 CONFIDENT_SCORE = 0.75
 
@@ -50,18 +51,20 @@ class Track:
 
 
 def match_score(track_box: Box, box: Box) -> float:
-    """How well ``box`` continues a track: the overlap, or for boxes that moved past overlapping
-    (small fast faces), closeness of the centres within one face width, ranked below overlap."""
+    """How well ``box`` continues a track: a real overlap (IoU 0.3 or more) scores above 1;
+    else, for small fast faces that moved past overlapping, closeness of the centres within
+    half a face width scores below 1. A face passing just below another overlaps it a little
+    and is half a face away: it does not take the other's id while that one is hidden."""
     iou = track_box.iou(box)
-    if iou > 0:
+    if iou >= MIN_IOU:
         return 1.0 + iou
     size = max(track_box.w, track_box.h, box.w, box.h)
-    dx = (track_box.x + track_box.w / 2) - (box.x + box.w / 2)
-    dy = (track_box.y + track_box.h / 2) - (box.y + box.h / 2)
     ratio = max(track_box.w, box.w) / max(1, min(track_box.w, box.w))
     if ratio > 1.6:
         return 0.0
-    return max(0.0, 1.0 - float(np.hypot(dx, dy)) / size)
+    dx = (track_box.x + track_box.w / 2) - (box.x + box.w / 2)
+    dy = (track_box.y + track_box.h / 2) - (box.y + box.h / 2)
+    return max(0.0, 1.0 - 2.0 * float(np.hypot(dx, dy)) / size)
 
 
 @dataclass
@@ -73,7 +76,7 @@ class FaceTracker:
     """
 
     smoothing: float = DEFAULT_SMOOTHING
-    min_score: float = 0.3
+    min_score: float = 0.01
     max_missed_s: float = MAX_MISSED_S
     _tracks: list[Track] = field(default_factory=list)
     _next_id: int = 1
@@ -95,7 +98,7 @@ class FaceTracker:
         alpha = float(np.clip(self.smoothing, 0.0, 0.99))
         predicted = [t.predicted(now) for t in self._tracks]
         pairs = sorted(
-            ((match_score(p, b), ti, bi) for ti, p in enumerate(predicted) for bi, b in enumerate(boxes)),
+            ((self._score(ti, p, b), ti, bi) for ti, p in enumerate(predicted) for bi, b in enumerate(boxes)),
             reverse=True,
         )
         assigned: dict[int, Track] = {}
@@ -119,6 +122,11 @@ class FaceTracker:
                 self._tracks.append(track)
                 assigned[bi] = track
         return [assigned[bi] for bi in range(len(boxes))]
+
+    def _score(self, ti: int, predicted: Box, box: Box) -> float:
+        """The better of where the track is heading and where it was: a face hidden while the
+        detector's last boxes of it slid (a face half covered) is still where it stood."""
+        return max(match_score(predicted, box), match_score(self._tracks[ti].box, box))
 
     def _follow(self, track: Track, box: Box, probs: np.ndarray, alpha: float, now: float) -> None:
         dt = now - track.seen
