@@ -26,6 +26,8 @@ DEFAULT_SMOOTHING = 0.6
 MAX_MISSED_S = 1.2
 CONFIRM_HITS = 2
 MIN_IOU = 0.3
+# A detection this sure gives a track its home (see FaceTracker._score).
+SURE_SCORE = 0.85
 # A detection this sure is shown at once; below it a face waits for its second frame.
 CONFIDENT_SCORE = 0.75
 
@@ -39,6 +41,7 @@ class Track:
     velocity: tuple[float, float] = (0.0, 0.0)  # pixels per second of the box centre
     missed: int = 0
     hits: int = 1
+    home: Box | None = None  # the last sure box: where the face is while half covered boxes slide
 
     def predicted(self, time: float) -> Box:
         dt = min(max(time - self.seen, 0.0), MAX_MISSED_S)
@@ -117,16 +120,21 @@ class FaceTracker:
         self._tracks = [t for t in self._tracks if t.missed == 0 or now - t.seen <= self.max_missed_s]
         for bi, box in enumerate(boxes):
             if bi not in assigned:
-                track = Track(self._next_id, box, np.asarray(probs[bi], dtype=np.float64).copy(), seen=now)
+                track = Track(
+                    self._next_id, box, np.asarray(probs[bi], dtype=np.float64).copy(), seen=now, home=box
+                )
                 self._next_id += 1
                 self._tracks.append(track)
                 assigned[bi] = track
         return [assigned[bi] for bi in range(len(boxes))]
 
     def _score(self, ti: int, predicted: Box, box: Box) -> float:
-        """The better of where the track is heading and where it was: a face hidden while the
-        detector's last boxes of it slid (a face half covered) is still where it stood."""
-        return max(match_score(predicted, box), match_score(self._tracks[ti].box, box))
+        """The best of where the track is heading, where it was last seen, and where it was last
+        seen for sure: while a face is being covered its boxes shrink and slide off it, and when
+        it shows again it is where it stood."""
+        track = self._tracks[ti]
+        score = max(match_score(predicted, box), match_score(track.box, box))
+        return score if track.home is None else max(score, match_score(track.home, box))
 
     def _follow(self, track: Track, box: Box, probs: np.ndarray, alpha: float, now: float) -> None:
         dt = now - track.seen
@@ -136,6 +144,8 @@ class FaceTracker:
             vy = (new.y + new.h / 2 - old.y - old.h / 2) / dt
             track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
         track.box = box
+        if box.score >= SURE_SCORE or track.home is None:
+            track.home = box
         track.probs = alpha * track.probs + (1.0 - alpha) * probs
         track.seen = now
         track.missed = 0
