@@ -138,7 +138,9 @@ class FaceTracker:
 
     def _follow(self, track: Track, box: Box, probs: np.ndarray, alpha: float, now: float) -> None:
         dt = now - track.seen
-        if dt > 0:
+        # Motion from sure boxes only: the boxes of a face being covered slide off it, and a
+        # speed taken from them carried the hidden face onto the face passing in front.
+        if dt > 0 and min(box.score, track.box.score) >= SURE_SCORE:
             old, new = track.box, box
             vx = (new.x + new.w / 2 - old.x - old.w / 2) / dt
             vy = (new.y + new.h / 2 - old.y - old.h / 2) / dt
