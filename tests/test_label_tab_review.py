@@ -96,6 +96,20 @@ def test_a_photo_without_a_face_is_listed_and_can_be_taken_whole(
     assert next(r for r in tab.rows if r.path == "coffee.jpg").emotion == "surprise"
 
 
+def test_a_photo_that_can_no_longer_be_read_clears_the_view_to_its_reason(qtbot, label_window, folder):
+    tab = label_window.label_tab
+    _label(qtbot, tab, folder)
+    tab.emotion_filter.setCurrentIndex(NO_FACE_FILTER)
+    tab.select_face(0)  # coffee.jpg, shown
+    assert tab.photo.has_frame()
+    (folder / "astronaut.jpg").write_bytes(b"not a photo any more")
+    tab.emotion_filter.setCurrentIndex(0)
+    tab.select_face(next(i for i in range(tab.filtered.rowCount())
+                         if tab.filtered.index(i, 0).data(ROW_ROLE).path == "astronaut.jpg"))  # fmt: skip
+    assert not tab.photo.has_frame()  # coffee.jpg is not left under the message
+    assert tab.photo.message().startswith("astronaut.jpg: ")
+
+
 def test_relabel_with_the_current_model_keeps_the_corrections(qtbot, model_path, folder, tmp_path):
     from fer_desktop.paths import user_models_dir
 

@@ -296,7 +296,7 @@ class LabelTab(QWidget):
         try:
             image = self.session.photo_of(row)
         except PhotoError as exc:
-            self.photo.show_message(f"{row.path}: {exc}")
+            self.photo.clear(f"{row.path}: {exc}")  # not over the photo shown before
             return
         self.photo.show_frame(image)
 

@@ -38,6 +38,9 @@ class FrameView(QWidget):
         self._image = None
         self.show_message(message)
 
+    def message(self) -> str:
+        return self._message
+
     def has_frame(self) -> bool:
         return self._image is not None
 
