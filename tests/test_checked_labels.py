@@ -134,6 +134,11 @@ def test_an_export_of_checked_faces_holds_only_them_with_who_labelled_each(tmp_p
     assert len(origins) == 3 and Counter(origins.values())["model"] == 1
     assert all((crops / rel).is_file() for rel in origins)
     assert session.corrections.unexported() == 0
+    # Checked faces only, again into that folder: the model's own crop is the user's file (kept), and said.
+    said = session.export("crops", crops, MODEL, checked_only=True)
+    assert said == (f"2 crops exported to {crops}; an earlier export left 1 crop there with the model's "
+                    "own labels (export to a new folder to train on checked faces only)")  # fmt: skip
+    assert len(list(crops.rglob("*.png"))) == 3
 
 
 def test_a_re_export_after_a_correction_moves_the_face_and_its_origin(tmp_path):

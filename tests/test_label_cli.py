@@ -229,6 +229,13 @@ def test_checked_only_crops_are_the_faces_a_person_checked_with_their_origin(tmp
     assert f"{faces[1].emotion}/c1.png__face0.png" in origins
     assert all(r["label_source"] == "model" for r in _read_rows(out))  # the CSV stays the model's answers
 
+    # An export of every face into that folder first: a later checked-only export names what it left.
+    every = tmp_path / "every"
+    assert main(["label", str(root), "--out", str(out), "--no-detect", "--crops-to", str(every)]) == 0
+    capsys.readouterr()
+    assert main([*args[:-3], "--crops-to", str(every), "--checked-only"]) == 0
+    assert "note: an earlier export left 1 crop there with the model's own labels" in capsys.readouterr().err
+
 
 def test_a_folder_none_of_whose_files_can_be_read_says_so(tmp_path, capsys):
     root = tmp_path / "broken"

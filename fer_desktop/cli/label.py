@@ -17,6 +17,7 @@ from fer_desktop.cli.options import (
     positive_int,
 )
 from fer_desktop.write_errors import describe_write_error
+from training.contract.label_origin import leftover_note
 from training.contract.wording import count
 
 
@@ -126,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     if args.crops_to:
         checked = " (faces a person checked)" if args.checked_only else ""
         print(f"{count(summary.crops, 'face crop')}{checked} written to {args.crops_to}", file=sys.stderr)
+        note = leftover_note(args.crops_to) if args.checked_only else None
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     print(f"bookkeeping for the next run written to {state_path(Path(args.out))}", file=sys.stderr)
     return _report_unreadable(unreadable_note(rows))
 

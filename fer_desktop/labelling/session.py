@@ -30,6 +30,7 @@ from fer_desktop.labelling.rows import (
     unreadable_note,
 )
 from fer_desktop.write_errors import describe_write_error
+from training.contract.label_origin import leftover_note
 from training.contract.labels import CLASS_NAMES
 from training.contract.model_file import ModelIdentity
 from training.contract.photos import read_photo
@@ -290,7 +291,7 @@ class LabelSession:
         if checked_only and not rows:
             return "Nothing exported: no face is checked yet (confirm with Enter, or correct with 1–7)"
         try:
-            said = self._write(kind, dest, model_path, rows)
+            said = self._write(kind, dest, model_path, rows, checked_only)
         except OSError as exc:
             kept = "no earlier crop was removed" if kind == "crops" else "an earlier file there is unchanged"
             return f"Export failed: {describe_write_error(exc, dest)} ({kept})"
@@ -298,9 +299,15 @@ class LabelSession:
             self.corrections.mark_exported(rows)
         return said
 
-    def _write(self, kind: str, dest: str | Path, model_path: Path, rows: list[LabelRow]) -> str:
+    def _write(
+        self, kind: str, dest: str | Path, model_path: Path, rows: list[LabelRow], checked_only: bool
+    ) -> str:
         if kind == "crops":
-            return f"{count(export_crops(rows, dest), 'crop')} exported to {dest}"
+            said = f"{count(export_crops(rows, dest), 'crop')} exported to {dest}"
+            note = leftover_note(dest) if checked_only else None
+            if note:
+                said += f"; {note}"
+            return said
         if kind == "csv":
             write_csv(rows, dest)
         else:

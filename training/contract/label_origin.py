@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from training.contract import atomic
+from training.contract.wording import count
 
 ORIGIN_FILE = "label_origin.csv"
 ORIGIN_MODEL = "model"  # the labelling model's own answer, checked by nobody
@@ -52,6 +53,19 @@ def record_origins(root: str | Path, written: dict[str, str], removed: Iterable[
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         writer.writerows(sorted(origins.items()))
+
+
+def leftover_note(root: str | Path) -> str | None:
+    """After an export of checked faces only: what an earlier export of every face left at ``root``
+    with the model's own labels. Those files are the user's, so they are named, not removed."""
+    base = Path(root)
+    left = sum(1 for rel, o in read_origins(base).items() if o == ORIGIN_MODEL and (base / rel).is_file())
+    if not left:
+        return None
+    return (
+        f"an earlier export left {count(left, 'crop')} there with the model's own labels "
+        "(export to a new folder to train on checked faces only)"
+    )
 
 
 def count_origins(paths: Iterable[str], roots: Iterable[str | Path]) -> Counter:
