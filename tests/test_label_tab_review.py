@@ -8,6 +8,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 
 from fer_desktop.labelling.rows import FACE_WHOLE_IMAGE, STATUS_NO_FACE
@@ -108,6 +109,22 @@ def test_a_photo_that_can_no_longer_be_read_clears_the_view_to_its_reason(qtbot,
                          if tab.filtered.index(i, 0).data(ROW_ROLE).path == "astronaut.jpg"))  # fmt: skip
     assert not tab.photo.has_frame()  # coffee.jpg is not left under the message
     assert tab.photo.message().startswith("astronaut.jpg: ")
+
+
+def test_return_in_the_confidence_box_sets_the_filter_and_confirms_nothing(qtbot, label_window, folder):
+    tab = label_window.label_tab
+    _label(qtbot, tab, folder)
+    tab.select_face(0)
+    tab.confidence_filter.setFocus()
+    qtbot.waitUntil(tab.confidence_filter.hasFocus)
+    tab.confidence_filter.lineEdit().selectAll()
+    qtbot.keyClicks(tab.confidence_filter, "0.1")  # below 1/7: every face stays listed and selected
+    qtbot.keyClick(tab.confidence_filter, Qt.Key.Key_Return)
+    assert tab.confidence_filter.value() == pytest.approx(0.1) and tab.selected_rows()
+    assert not any(r.checked for r in tab.rows) and not tab.session.corrections.confirmed
+    qtbot.keyClick(tab.grid, Qt.Key.Key_Return)  # on the grid, Return still confirms
+    assert tab.selected_rows()[0].checked and tab.session.corrections.confirmed
+    label_window.close_without_asking()  # the confirmation is saved; closing would ask about exporting it
 
 
 def test_relabel_with_the_current_model_keeps_the_corrections(qtbot, model_path, folder, tmp_path):

@@ -158,7 +158,7 @@ def test_stop_mid_run_leaves_a_usable_model(tmp_path, face_crop, model_path):
     )  # fmt: skip
     assert steps == [1, 2] and card["training"]["stopped_by_user"] is True
     written = sorted(p.name for p in out_dir.iterdir())  # and nothing half-written beside them
-    assert written == ["me.card.json", "me.card.md", "me.keras", "me.tflite"]
+    assert written == ["me.card.json", "me.card.md", "me.int8.tflite", "me.keras", "me.tflite"]
     probs = predict_probs(load_checked_model(out), to_model_input(face_crop)[None])
     assert np.all(np.isfinite(probs)) and np.isclose(probs.sum(), 1.0, atol=1e-4)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListView, QPushButton, QWidget
 
 from fer_desktop.labelling.session import EXPORT_KINDS
@@ -23,6 +23,25 @@ def tab_shortcut(tab: QWidget, key: str | QKeySequence, slot: Callable[[], None]
     shortcut = QShortcut(QKeySequence(key), tab, activated=slot)
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     return shortcut
+
+
+class EnterStaysInEditor(QObject):
+    """Return/Enter in a filter box ends the typing there instead of confirming the selected faces.
+
+    A spin box takes digits before the tab's 1-7 keys but lets Return through to the tab's
+    Confirm shortcut; claiming the key in ``ShortcutOverride`` is Qt's way to keep it.
+    """
+
+    def __init__(self, editor: QWidget):
+        super().__init__(editor)
+        editor.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        enter = isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        return super().eventFilter(watched, event)
 
 
 class LabelButtons(QWidget):

@@ -29,6 +29,7 @@ from fer_desktop.labelling.session import FILTERS, LabelSession, Replacement, de
 from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.dialogs import ask_yes_no, choose_folder, run_export_dialog
 from fer_desktop.ui.label.controls import (
+    EnterStaysInEditor,
     ExportButtons,
     LabelButtons,
     face_grid,
@@ -92,6 +93,7 @@ class LabelTab(QWidget):
         self.confidence_filter.setRange(0.0, 1.0)
         self.confidence_filter.setSingleStep(0.05)
         self.confidence_filter.setPrefix("confidence ≥ ")
+        EnterStaysInEditor(self.confidence_filter)
         self.exports = ExportButtons()
         self.export_csv_button, self.export_json_button, self.export_crops_button = (
             self.exports.buttons[kind] for kind in ("csv", "json", "crops")
