@@ -153,3 +153,29 @@ def test_without_litert_the_near_model_runs_on_mediapipe(monkeypatch, one_face_f
     with FaceDetector() as usual:
         expected = usual.detect(one_face_frame)
     assert len(boxes) == 1 and boxes[0].iou(expected[0]) > 0.7
+
+
+def test_a_followed_face_alone_costs_one_look_a_frame_and_faces_side_by_side_get_the_closer_look(
+    face_crop, monkeypatch
+):
+    """The near box of a small face, where that face was a frame before, needs no second look;
+    with another face within two face widths (paths about to cross) it still gets one."""
+    from fer_desktop.pipeline.finder import FaceFinder
+
+    with FaceDetector() as detector:
+        calls: list[int] = []
+        near_detect = detector._near.detect
+        monkeypatch.setattr(detector._near, "detect", lambda *a: calls.append(1) or near_detect(*a))
+        alone = textured_frame("grass")
+        region = paste_face(alone, face_crop, 120, 150, 150)  # 19% of the width: not a sure box
+        side_by_side = alone.copy()
+        paste_face(side_by_side, face_crop, 120, 150 + 210, 150)
+        finder = FaceFinder(detector, far_every=100.0)
+        per_frame = []
+        for i, frame in enumerate([alone] * 4 + [side_by_side] * 4):
+            calls.clear()
+            boxes = finder.find(frame, i / 30)
+            per_frame.append(len(calls))
+            assert any(centre_inside(b, region) for b in boxes)
+        assert per_frame[1:4] == [1, 1, 1]  # the whole-frame pass alone
+        assert min(per_frame[5:]) >= 3  # the whole frame and a closer look at each face

@@ -80,6 +80,11 @@ TILE_SHARE = 0.6
 # The closer look: the near model on a square this many box widths wide around a box, where a
 # face fills about a third of the view.
 AROUND_SCALE = 3.0
+# In a video, a small face's whole-frame near box that overlaps this much with the box the face
+# had a frame before, with no other face within two face widths, is taken as it is: the closer
+# look already fitted and checked that face. Faces about to cross still get the closer look
+# (whole-frame boxes of faces side by side slip and swap ids).
+KNOWN_IOU = 0.8
 
 
 @dataclass(frozen=True)
@@ -124,9 +129,13 @@ class FaceDetector:
         self.min_confidence = min_confidence
         self._lock = threading.Lock()  # a LiteRT interpreter takes one call at a time
 
-    def detect(self, bgr: np.ndarray, far: bool = True, hints: list[Box] = ()) -> list[Box]:
+    def detect(
+        self, bgr: np.ndarray, far: bool = True, hints: list[Box] = (), known: list[Box] = ()
+    ) -> list[Box]:
         """The faces of the frame. ``far=False`` skips the far model (about 8 ms here);
-        ``hints`` are boxes where a face was a moment ago, looked at closer too."""
+        ``hints`` are boxes where a face was a moment ago, looked at closer too; ``known`` are
+        the faces of the frame before, whose near boxes need no second look (half the cost of
+        following a small face)."""
         image = to_bgr(bgr)
         side = max(image.shape[:2])
         # Both models see the frame at 256 pixels or less: shrink it once for both.
@@ -134,7 +143,7 @@ class FaceDetector:
         with self._lock:
             self._check_open()
             near = self._whole(self._near, small, k, image.shape, self.min_confidence)
-            sure = [b for b in near if max(b.w, b.h) >= SURE_SHARE * side]
+            sure = [b for b in near if max(b.w, b.h) >= SURE_SHARE * side or still_known(b, known, near)]
             looks = [_Look(b, 0.4, 1.2) for b in near if b not in sure]
             if far and self._far is not None:
                 looks += [_Look(b) for b in self._far_pass(image, small, k)]
@@ -229,6 +238,16 @@ class FaceDetector:
 
 def overlaps(a: Box, b: Box) -> bool:
     return a.iou(b) > 0.3 or a.inside_share(b) >= 0.6
+
+
+def still_known(box: Box, known: list[Box], near: list[Box]) -> bool:
+    """``box`` is where a face of the frame before was, and no other face is close to it."""
+    if not any(box.iou(k) >= KNOWN_IOU for k in known):
+        return False
+    reach = 2.0 * max(box.w, box.h)
+    cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+    others = [o for o in (*known, *near) if o.iou(box) < KNOWN_IOU]
+    return all(max(abs(o.x + o.w / 2.0 - cx), abs(o.y + o.h / 2.0 - cy)) > reach for o in others)
 
 
 def distinct(looks: list[_Look]) -> list[_Look]:

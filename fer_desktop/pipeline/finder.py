@@ -37,17 +37,20 @@ class FaceFinder:
         self.keep = keep
         self._followed: list[_Followed] = []
         self._far_at: float | None = None
+        self._last: list[Box] = []  # the faces of the frame before
 
     def reset(self) -> None:
         self._followed.clear()
         self._far_at = None
+        self._last = []
 
     def find(self, image: np.ndarray, time: float) -> list[Box]:
         far = self._far_at is None or not 0.0 <= time - self._far_at < self.far_every
         if far:
             self._far_at = time
-        boxes = self.detector.detect(image, far=far, hints=[f.box for f in self._followed])
+        boxes = self.detector.detect(image, far=far, hints=[f.box for f in self._followed], known=self._last)
         self._remember(boxes, time, max(image.shape[:2]))
+        self._last = boxes
         return boxes
 
     def _remember(self, boxes: list[Box], time: float, side: int) -> None:
