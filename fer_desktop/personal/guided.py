@@ -26,6 +26,7 @@ import numpy as np
 
 from fer_desktop.personal.captures import CalibrationStore
 from fer_desktop.write_errors import describe_write_error
+from training.contract.wording import count
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ class GuidedRun:
     def summary(self) -> str:
         """How the run ended, in one line."""
         taken, checked = len(self.photos(CALIBRATION)), len(self.photos(CHECK))
-        counts = f"{_photos(taken)} of {len(self.captured_emotions())} emotions, {_photos(checked)} to check"
+        emotions = count(len(self.captured_emotions()), "emotion")
+        counts = f"{count(taken, 'photo')} of {emotions}, {count(checked, 'photo')} to check"
         if self.phase == DONE:
             return f"Guided calibration done: {counts}. Fine-tune now to learn them."
         if self.phase == CANCELLED:
@@ -246,10 +248,6 @@ class GuidedRun:
         if self.phase == FAILED:
             return self.message
         return ""
-
-
-def _photos(n: int) -> str:
-    return f"{n} photo{'' if n == 1 else 's'}"
 
 
 def check_text(check: dict | None) -> str:
