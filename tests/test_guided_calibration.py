@@ -152,3 +152,24 @@ def test_short_timings_and_the_check_text():
     happy, sad = {"n": 5, "before": 2, "after": 5}, {"n": 4, "before": 1, "after": 1}
     check = {"per_emotion": {"happy": happy, "sad": sad}}
     assert check_text(check) == "happy 2/5 → 5/5\nsad 1/4 → 1/4" and check_text(None) == ""
+
+
+def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(tmp_path):
+    import datetime
+
+    from fer_desktop.models.catalogue import personal_model_dir
+    from training.personal_card import personal_card_markdown
+
+    day = datetime.date(2026, 12, 4)
+    first = personal_model_dir(day)
+    assert first.name == "my face, 4 Dec" and not first.exists()
+    first.mkdir(parents=True)
+    assert personal_model_dir(day).name == "my face, 4 Dec (2)"
+    card = {
+        "name": first.name,
+        "base": {"path": "base.keras", "sha256": "0" * 64},
+        "training": {"steps_run": 3, "wall_time_s": 1.0},
+        "check": {"n": 9, "per_emotion": {"happy": {"n": 5, "before": 2, "after": 5}}},
+    }
+    text = personal_card_markdown(card)
+    assert text.startswith("# Model card: my face, 4 Dec") and "happy 2/5 → 5/5" in text
