@@ -8,8 +8,8 @@ the main window routes to the model controller, the one owner of the active mode
 
 *Guided calibration* walks the user through the rest face and each emotion
 (``guided_view.GuidedCalibrationView`` over ``fer_desktop.personal.guided.GuidedRun``):
-its view replaces the free-capture controls, which are off while it runs.  Its check photos, in their own
-store, give the before/after figure after "Fine-tune now".
+its view replaces the free-capture controls, which are off while it runs.  Its check
+photos, in their own store, give the per-emotion before/after after "Fine-tune now".
 
 The photos are the user's own work: deleting them all (the check photos with them, as
 the question says), or more than one of the selected thumbnails (the button or the

@@ -51,7 +51,7 @@ class GuidedCalibrationView(QWidget):
         self.big_label = QLabel()
         self.big_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.big_label.setWordWrap(True)
-        self.big_label.setFont(_font(self.big_label, 2.0))
+        self._big_font, self._end_font = _font(self.big_label, 2.0), QFont(self.big_label.font())
         self.face_label = QLabel()  # photos of this step, or "No face selected" while one is needed
         self.skip_button = QPushButton("Skip step")
         self.redo_button = QPushButton("Redo step")
@@ -140,6 +140,7 @@ class GuidedCalibrationView(QWidget):
         self.hint_label.setText(view.hint)
         self.hint_label.setVisible(bool(view.hint))
         self.big_label.setText(view.big)
+        self.big_label.setFont(self._big_font if view.active else self._end_font)  # the summary: plain
         photos = count(view.photos, "photo") + " taken" if view.phase == CAPTURE else ""
         no_face = view.active and not self._face_in_view
         self.face_label.setText("No face selected: look at the camera" if no_face else photos)
