@@ -154,10 +154,11 @@ def test_short_timings_and_the_check_text():
     assert check_text(check) == "happy 2/5 → 5/5\nsad 1/4 → 1/4" and check_text(None) == ""
 
 
-def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(tmp_path):
+def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(monkeypatch):
     import datetime
 
-    from fer_desktop.models.catalogue import personal_model_dir
+    from fer_desktop.models import catalogue
+    from fer_desktop.models.catalogue import new_model_dir, personal_model_dir
     from training.personal_card import personal_card_markdown
 
     day = datetime.date(2026, 12, 4)
@@ -165,6 +166,10 @@ def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(tmp_p
     assert first.name == "my face, 4 Dec" and not first.exists()
     first.mkdir(parents=True)
     assert personal_model_dir(day).name == "my face, 4 Dec (2)"
+    monkeypatch.setattr(catalogue.time, "strftime", lambda pattern: pattern.replace("%Y%m%d-%H%M%S", "stamp"))
+    trained = new_model_dir("model")
+    trained.mkdir()
+    assert new_model_dir("model").name == f"{trained.name}-2"  # trained models keep their stamp
     card = {
         "name": first.name,
         "base": {"path": "base.keras", "sha256": "0" * 64},
