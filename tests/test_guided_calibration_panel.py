@@ -145,6 +145,7 @@ def test_guided_flow_check_round_fine_tune_before_after_and_use(qtbot, guided_wi
 
     guided.back_button.click()
     assert panel.free_box.isVisible() and not guided.isVisible()
+    assert on_screen(win, panel.guided_button) and on_screen(win, panel.delete_all_button)
     asked: list[str] = []
     answers = [False, True]
     monkeypatch.setattr(

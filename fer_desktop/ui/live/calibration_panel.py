@@ -99,7 +99,7 @@ class CalibrationPanel(QGroupBox):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
-        self.thumbs.setMaximumHeight(2 * THUMB + 24)
+        self.thumbs.setMaximumHeight(2 * THUMB + 8)  # two rows of thumbnails, scrolled: the panel fits
         self.thumbs.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         for key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):  # Backspace: the Mac's delete key
             shortcut = QShortcut(QKeySequence(key), self.thumbs, activated=self.delete_selected)
