@@ -178,3 +178,18 @@ def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(monke
     }
     text = personal_card_markdown(card)
     assert text.startswith("# Model card: my face, 4 Dec") and "happy 2/5 → 5/5" in text
+
+
+def test_a_redo_whose_delete_fails_keeps_the_photos_and_stops_the_run(stores, face_crop, monkeypatch):
+    store, check = stores
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    feed(run, Frames(face_crop), 3.0, 5.0)
+    taken = run.photos()
+
+    def refuse(_paths):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(store, "delete_photos", refuse)
+    assert taken and run.redo(5.0) == 0
+    assert run.phase == FAILED and "not deleted" in run.message and "Permission denied" in run.message
+    assert store.photos("neutral") == taken and run.photos() == taken
