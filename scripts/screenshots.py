@@ -8,12 +8,15 @@
         docs/screenshot-calibrate.png
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m scripts.screenshots label \
         docs/screenshot-label.png
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m scripts.screenshots guided docs/screenshot-guided.png
 
 ``live`` plays a video of a real face (scikit-image's astronaut); ``train``
 fine-tunes the current model for a few epochs on a small sample of the given
 FER2013 folder (copied to a temporary class-folder tree, never into the repo);
 ``label`` labels a small folder of photos it writes (scikit-image's samples: faces, and
-two photos without one), corrects one face and shows it.
+two photos without one), corrects one face and shows it; ``guided`` runs a guided
+calibration on the video's face at the default window size and grabs its second step
+mid-capture.
 """
 
 from __future__ import annotations
@@ -112,6 +115,28 @@ def shoot_calibrate(window, tmp: Path, out: str, args) -> None:
     tab.start(str(video))
 
 
+def shoot_guided(window, tmp: Path, out: str, args) -> None:
+    """A guided calibration at the default window size, grabbed in the "happy" step's capture."""
+    from fer_desktop.ui.main_window import DEFAULT_SIZE
+
+    video = write_face_video(tmp / "face.avi", seconds=60, faces=1)
+    window.resize(*DEFAULT_SIZE)
+    tab = window.live_tab
+    guided = tab.calibration.guided_view
+
+    def on_result(_result) -> None:
+        run = guided.run
+        if run is None and tab.session.selected_face() is not None:
+            tab.calibration.guided_button.click()
+        elif run is not None and run.index == 1 and run.view(guided.clock()).photos >= 3:
+            tab.result_shown.disconnect(on_result)
+            grab(window, out)
+            window.close()
+
+    tab.result_shown.connect(on_result)
+    tab.start(str(video))
+
+
 def write_label_photos(folder: Path) -> Path:
     """A few photos of a face at different places and sizes, and two without a face."""
     import cv2
@@ -177,7 +202,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("which", choices=["live", "train", "calibrate", "label"])
+    parser.add_argument("which", choices=["live", "train", "calibrate", "label", "guided"])
     parser.add_argument("out")
     parser.add_argument("--data", default="../shared/data/fer2013")
     parser.add_argument("--per-class", type=int, default=60)
@@ -202,6 +227,7 @@ def main() -> int:
         window.resize(1280, 780)
         window.show()
         shots = {"live": shoot_live, "train": shoot_train, "calibrate": shoot_calibrate, "label": shoot_label}
+        shots["guided"] = shoot_guided
         shoot = shots[args.which]
         shoot(window, Path(tmp), args.out, args)
         QTimer.singleShot(600000, window.close)

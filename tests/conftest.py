@@ -31,6 +31,7 @@ SLOW: dict[str, set[str]] = {
         "test_video_benchmark_runs_with_the_annotated_video",
     },
     "test_calibration_panel.py": {"test_capture_delete_fine_tune_and_use"},
+    "test_guided_calibration_panel.py": {"test_guided_flow_check_round_fine_tune_before_after_and_use"},
     "test_cli_output.py": {
         "test_a_command_that_loads_tensorflow_prints_none_of_its_start_up_lines",
         "test_video_is_quiet_unless_verbose",
@@ -138,6 +139,16 @@ def canvas_with_faces(face: np.ndarray, positions: list[tuple[int, int]], size: 
     return frame
 
 
+class FakeClock:
+    """A clock the test moves by hand (``clock.now += 1.0``), for code that takes ``clock``."""
+
+    def __init__(self, now: float = 0.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
     h, w = frames[0].shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
@@ -166,6 +177,14 @@ def face_video(tmp_path_factory, one_face_frame) -> Path:
     return write_video(path, frames)
 
 
+@pytest.fixture
+def changing_face_video(tmp_path, one_face_frame) -> Path:
+    """Four seconds of one face whose light changes, so captures are not near-duplicates."""
+    frames = [np.clip(one_face_frame.astype(np.int16) + (i % 8) * 10 - 35, 0, 255).astype(np.uint8)
+              for i in range(120)]  # fmt: skip
+    return write_video(tmp_path / "me.avi", frames)
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     from fer_desktop.paths import default_model_path
@@ -184,6 +203,16 @@ def engine(model_path):
     eng.get()
     yield eng
     eng.close()
+
+
+@pytest.fixture
+def own_engine(model_path):
+    """A private engine: "Use this model" must not change the session's shared one."""
+    from fer_desktop.pipeline.engine import AnalyzerEngine
+
+    engine = AnalyzerEngine(model_path)
+    yield engine
+    engine.close()
 
 
 @pytest.fixture

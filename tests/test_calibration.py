@@ -7,14 +7,7 @@ import pytest
 
 from fer_desktop.personal import captures as calibration
 from fer_desktop.personal.captures import CalibrationStore
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import FakeClock
 
 
 @pytest.fixture

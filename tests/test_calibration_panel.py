@@ -5,29 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-from fer_desktop.pipeline.engine import AnalyzerEngine
 from fer_desktop.ui.live import calibration_panel
 from fer_desktop.ui.main_window import MainWindow
-from tests.conftest import write_video
-
-
-@pytest.fixture
-def own_engine(model_path):
-    """A private engine: "Use this model" must not change the session's shared one."""
-    engine = AnalyzerEngine(model_path)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def changing_face_video(tmp_path, one_face_frame) -> Path:
-    """Four seconds of one face whose light changes, so captures are not near-duplicates."""
-    frames = [np.clip(one_face_frame.astype(np.int16) + (i % 8) * 10 - 35, 0, 255).astype(np.uint8)
-              for i in range(120)]  # fmt: skip
-    return write_video(tmp_path / "me.avi", frames)
 
 
 def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video, monkeypatch):
@@ -71,6 +50,9 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     with qtbot.waitSignal(win.model_controller.model_changed, timeout=60000):
         panel.use_button.click()
     assert own_engine.model_path == new_model
+    assert new_model.parent.name.startswith("my face, ") and card["name"] == new_model.parent.name
+    assert live.model_label.text().startswith(f"Model: {card['name']}\n")  # the Live tab names it
+    assert "check" not in card  # no guided check photos: the held-out figure, as before
     from fer_desktop.models.catalogue import active_model_path
 
     assert active_model_path() == new_model.resolve()

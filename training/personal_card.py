@@ -49,6 +49,12 @@ def personal_card_markdown(card: dict[str, Any]) -> str:
             f"- Held-out photos: none (needs {HOLDOUT_MIN_PHOTOS} photos or more, "
             "4 of an emotion to spare one)"
         )
+    check = card.get("check")
+    if check:
+        scores = ", ".join(
+            f"{k} {v['before']}/{v['n']} → {v['after']}/{v['n']}" for k, v in check["per_emotion"].items()
+        )
+        lines.append(f"- Check photos, never trained on (right before → after): {scores}")
     return "\n".join(lines) + "\n"
 
 

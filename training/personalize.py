@@ -272,11 +272,16 @@ def personalize_and_save(
     on_step: Callable[[int, int, float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     holdout_every: int = 4,
+    check: tuple[np.ndarray, np.ndarray] | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """Fine-tune, measure on held-out photos when there are enough, write model + TFLite copy + card.
 
     Returns the card (also written beside ``out``).  Held-out photos are kept out
-    of the fine-tune so that the before/after figure is an honest one.
+    of the fine-tune so that the before/after figure is an honest one.  ``check``:
+    (images, labels) of photos taken apart for the purpose (a guided calibration's
+    check round), scored per emotion with the base and the new model (the card's
+    ``check``).  ``name``: the card's name (default: the file's stem).
     """
     from pathlib import Path
 
@@ -301,7 +306,7 @@ def personalize_and_save(
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its signature listing
         lite = save_model(result.model, out, images[train_idx], "the person's photos, with augmented copies")
     card = {
-        "name": out.stem,
+        "name": name or out.stem,
         "kind": "personalised",
         "path": str(out),
         "class_names": list(CLASS_NAMES),
@@ -337,5 +342,24 @@ def personalize_and_save(
         "tflite": lite,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    if check is not None and len(check[1]):
+        card["check"] = per_emotion_scores(base, result.model, *check)
     write_personal_card(out, card)
     return card
+
+
+def per_emotion_scores(base, model, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """How many photos of each emotion the base model and the new one get right."""
+    from training.evaluate import predict_probs
+
+    right_before = np.argmax(predict_probs(base, images), axis=1) == labels
+    right_after = np.argmax(predict_probs(model, images), axis=1) == labels
+    per_emotion = {
+        CLASS_NAMES[c]: {
+            "n": int(np.sum(labels == c)),
+            "before": int(np.sum(right_before[labels == c])),
+            "after": int(np.sum(right_after[labels == c])),
+        }
+        for c in sorted(set(labels.tolist()))
+    }
+    return {"n": len(labels), "per_emotion": per_emotion}

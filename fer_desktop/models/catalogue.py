@@ -7,6 +7,7 @@ with its card beside it).  The choice survives restarts in ``settings.json``.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import time
 from dataclasses import dataclass
@@ -147,11 +148,27 @@ def _dict_card(model_path: Path) -> dict | None:
 
 def new_model_dir(prefix: str = "model") -> Path:
     """A fresh folder for a model about to be trained or imported."""
-    base = user_models_dir() / time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
+    return _fresh(user_models_dir() / time.strftime(f"{prefix}-%Y%m%d-%H%M%S"), "{name}-{n}")
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def personal_model_dir(day: datetime.date | None = None) -> Path:
+    """A fresh folder for a model personalised to the user's face, named for people: ``my face, 4 Dec``.
+
+    The folder's name is the model's name everywhere (the Train tab's list, the Live tab's
+    model line, Rename); a second one of the same day is ``my face, 4 Dec (2)``.
+    """
+    day = day or datetime.date.today()
+    return _fresh(user_models_dir() / f"my face, {day.day} {MONTHS[day.month - 1]}", "{name} ({n})")
+
+
+def _fresh(base: Path, pattern: str) -> Path:
     path, n = base, 1
     while path.exists():
         n += 1
-        path = base.with_name(f"{base.name}-{n}")
+        path = base.with_name(pattern.format(name=base.name, n=n))
     return path
 
 

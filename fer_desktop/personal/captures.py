@@ -33,6 +33,12 @@ def calibration_dir() -> Path:
     return user_data_dir() / "calibration"
 
 
+def check_dir(calibration_root: Path | None = None) -> Path:
+    """The check photos of a guided calibration, beside the calibration photos and never inside them:
+    ``personalize`` does not read them, so a before/after figure on them is on frames never trained on."""
+    return (Path(calibration_root) if calibration_root else calibration_dir()).with_name("calibration_check")
+
+
 def _signature(crop: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
     return cv2.resize(gray, (24, 24), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -57,13 +63,15 @@ class CalibrationStore:
     def total(self) -> int:
         return sum(self.counts().values())
 
-    def offer(self, emotion: str, crop: np.ndarray) -> Path | None:
-        """Store ``crop`` as a photo of ``emotion`` unless too soon, a near-duplicate or over the cap."""
+    def offer(self, emotion: str, crop: np.ndarray, now: float | None = None) -> Path | None:
+        """Store ``crop`` as a photo of ``emotion`` unless too soon, a near-duplicate or over the cap.
+
+        ``now``: the caller's time (a guided run's clock); None: this store's clock."""
         if emotion not in CLASS_NAMES:
             raise ValueError(f"unknown emotion {emotion!r}")
         if crop is None or crop.size == 0:
             return None
-        now = self.clock()
+        now = self.clock() if now is None else now
         if self._last_time is not None and now - self._last_time < MIN_INTERVAL_S:
             return None
         existing = self.photos(emotion)

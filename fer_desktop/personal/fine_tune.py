@@ -134,6 +134,17 @@ def collect_photos(
     return result
 
 
+def check_photos(folder: str | Path | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The check crops under ``folder`` as (images, labels); None when there are none."""
+    if folder is None or not Path(folder).is_dir():
+        return None
+    try:
+        photos = collect_photos(folder, detector=None)
+    except PersonalizeError:  # no emotion folder, or no readable crop in them
+        return None
+    return photos.images, photos.labels
+
+
 def personalize_folder(
     root: str | Path,
     out: str | Path,
@@ -142,6 +153,8 @@ def personalize_folder(
     detect: bool = True,
     margin: float = CROP_MARGIN,
     settings=None,
+    check_folder: str | Path | None = None,
+    name: str | None = None,
     on_photo: Callable[[int, int], None] | None = None,
     on_step: Callable[[int, int, float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -149,7 +162,10 @@ def personalize_folder(
 ) -> dict[str, Any]:
     """Fine-tune ``base`` on the faces under ``root``; writes ``out``, its TFLite copy and card.
 
-    Returns the card.  ``ModelLoadError`` for a bad base model, PersonalizeError for a bad folder.
+    ``check_folder``: crops of the same person never trained on (``DIR/<emotion>/``, faces
+    already found), scored per emotion before and after (the card's ``check``); a missing
+    or empty folder gives no score.  ``name``: the card's name.  Returns the card.
+    ``ModelLoadError`` for a bad base model, PersonalizeError for a bad folder.
     """
     started = time.monotonic()
     out = Path(out)
@@ -187,6 +203,8 @@ def personalize_folder(
         settings=settings,
         on_step=on_step,
         should_stop=should_stop,
+        check=check_photos(check_folder),
+        name=name,
     )
     card["photos"].update(
         folder=str(Path(root).resolve()),

@@ -6,8 +6,14 @@ disk) and ``fer_desktop.personal.fine_tune.personalize_folder`` (run by
 frame and the selected face's box (``offer``); "Use this model" is a signal
 the main window routes to the model controller, the one owner of the active model.
 
-The photos are the user's own work: deleting them all, or more than one of the
-selected thumbnails (the button or the Delete key), asks first, naming how many.
+*Guided calibration* walks the user through the rest face and each emotion
+(``guided_view.GuidedCalibrationView`` over ``fer_desktop.personal.guided.GuidedRun``):
+its view replaces the free-capture controls, which are off while it runs.  Its check
+photos, in their own store, give the per-emotion before/after after "Fine-tune now".
+
+The photos are the user's own work: deleting them all (the check photos with them, as
+the question says), or more than one of the selected thumbnails (the button or the
+Delete key), asks first, naming how many.
 """
 
 from __future__ import annotations
@@ -31,16 +37,20 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from fer_desktop.models import catalogue
-from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
+from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore, check_dir
+from fer_desktop.personal.guided import check_text
 from fer_desktop.pipeline.faces import CROP_MARGIN, Box, crop_face
 from fer_desktop.ui.dialogs import ask_yes_no
+from fer_desktop.ui.live.guided_view import GuidedCalibrationView
 from fer_desktop.ui.widgets.frame_view import bgr_to_qimage
 from fer_desktop.ui.workers.personalize_worker import PersonalizeWorker
 from fer_desktop.ui.workers.runs import WorkerSlot
 from training.contract.labels import CLASS_NAMES
+from training.contract.wording import count
 
 THUMB = 56
 
@@ -56,6 +66,7 @@ class CalibrationPanel(QGroupBox):
         super().__init__("Calibrate to my face", parent)
         self.engine = engine
         self.store = store or CalibrationStore()
+        self.check_store = CalibrationStore(check_dir(self.store.root))
         self.settings = None  # PersonalizeSettings; None: the defaults
         self.runs = WorkerSlot()
         self.last_model: Path | None = None
@@ -64,6 +75,12 @@ class CalibrationPanel(QGroupBox):
 
     def _build(self, shortcut_host) -> None:
         self.enabled_box = QCheckBox("Capture the selected face")
+        self.guided_button = QPushButton("Guided calibration")
+        self.guided_button.setToolTip(
+            "Step by step: your rest face, then each emotion, a countdown before each"
+        )
+        self.guided_view = GuidedCalibrationView(self.store, self.check_store)
+        self.guided_view.hide()
         self.notice = QLabel(
             f"While on, crops of the selected face are saved to {self.store.root} "
             "until you delete them. Pick an emotion (or keys 1–7) and make that face."
@@ -82,7 +99,7 @@ class CalibrationPanel(QGroupBox):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
-        self.thumbs.setMaximumHeight(2 * THUMB + 24)
+        self.thumbs.setMaximumHeight(2 * THUMB + 8)  # two rows of thumbnails, scrolled: the panel fits
         self.thumbs.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         for key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):  # Backspace: the Mac's delete key
             shortcut = QShortcut(QKeySequence(key), self.thumbs, activated=self.delete_selected)
@@ -94,21 +111,30 @@ class CalibrationPanel(QGroupBox):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.progress = QProgressBar()
+        self.progress.hide()  # while a fine-tune runs: the panel fits the window without it otherwise
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.use_button = QPushButton("Use this model")
         self.use_button.setEnabled(False)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.enabled_box)
-        layout.addWidget(self.notice)
-        layout.addLayout(grid)
-        layout.addWidget(self.counts_label)
-        layout.addWidget(self.thumbs)
+        self.free_box = QWidget()  # the free capture: replaced by the guided view while a guided run is on
+        free = QVBoxLayout(self.free_box)
+        free.setContentsMargins(0, 0, 0, 0)
+        start = QHBoxLayout()
+        start.addWidget(self.enabled_box, 1)
+        start.addWidget(self.guided_button)
+        free.addLayout(start)
+        free.addWidget(self.notice)
+        free.addLayout(grid)
+        free.addWidget(self.counts_label)
+        free.addWidget(self.thumbs)
         buttons = QHBoxLayout()
         for w in (self.delete_button, self.delete_all_button):
             buttons.addWidget(w)
-        layout.addLayout(buttons)
+        free.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.free_box)
+        layout.addWidget(self.guided_view)
         tune = QHBoxLayout()
         for w in (self.tune_button, self.stop_button, self.use_button):
             tune.addWidget(w)
@@ -122,6 +148,11 @@ class CalibrationPanel(QGroupBox):
         self.tune_button.clicked.connect(self.fine_tune)
         self.stop_button.clicked.connect(self.stop)
         self.use_button.clicked.connect(self.use_model)
+        self.guided_button.clicked.connect(self.start_guided)
+        self.guided_view.captured.connect(self.captured)
+        self.guided_view.message.connect(self.message)
+        self.guided_view.ended.connect(self.refresh)
+        self.guided_view.left.connect(self._show_free_capture)
 
     # -- capture -----------------------------------------------------------------------
     def emotion(self) -> str | None:
@@ -130,6 +161,9 @@ class CalibrationPanel(QGroupBox):
 
     def offer(self, image: np.ndarray, box: Box | None) -> None:
         """Called by the Live tab with each shown frame and the selected face's box (or None)."""
+        if self.guided_active():
+            self.guided_view.offer(image, box)
+            return
         emotion = self.emotion()
         if not self.enabled_box.isChecked() or emotion is None or box is None:
             return
@@ -143,6 +177,27 @@ class CalibrationPanel(QGroupBox):
             self._add_thumb(emotion, path)
             self._show_counts()
             self.captured.emit(str(path))
+
+    # -- guided calibration ----------------------------------------------------------
+    def guided_active(self) -> bool:
+        return self.guided_view.active()
+
+    def start_guided(self) -> None:
+        """Start a guided run: its view replaces the free capture (off until the user goes back)."""
+        if not self._idle():
+            return
+        self.enabled_box.setChecked(False)
+        self.free_box.hide()
+        self.guided_view.show()
+        self.result_label.setText("")
+        self.use_button.setEnabled(False)
+        self.guided_view.start()
+        self._show_counts()  # Fine-tune now and Delete are off while the run is on
+
+    def _show_free_capture(self) -> None:
+        self.guided_view.hide()
+        self.free_box.show()
+        self.refresh()
 
     def refresh(self) -> None:
         self.thumbs.clear()
@@ -165,19 +220,27 @@ class CalibrationPanel(QGroupBox):
         self.counts_label.setText(
             " · ".join(f"{name} {n}/{MAX_PER_EMOTION}" for name, n in counts.items() if n) or "No photos yet."
         )
-        self.tune_button.setEnabled(sum(counts.values()) > 0 and not self._running())
+        checks = self.check_store.total()
+        if checks:
+            self.counts_label.setText(f"{self.counts_label.text()}\n{count(checks, 'check photo')}")
+        self.tune_button.setEnabled(sum(counts.values()) > 0 and self._idle())
         self._update_delete_buttons()
 
+    def _idle(self) -> bool:
+        """No fine-tune reading the photos, no guided run taking them."""
+        return not self._running() and not self.guided_active()
+
     def _update_delete_buttons(self) -> None:
-        """Deleting needs photos (selected ones for "Delete selected"), and no fine-tune reading them."""
-        idle = not self._running()
+        """Deleting needs photos (selected ones for "Delete selected"), and the panel idle."""
+        idle = self._idle()
         self.delete_button.setEnabled(idle and bool(self.thumbs.selectedItems()))
-        self.delete_all_button.setEnabled(idle and self.thumbs.count() > 0)
+        self.delete_all_button.setEnabled(idle and (self.thumbs.count() > 0 or self.check_store.total() > 0))
+        self.guided_button.setEnabled(idle)
 
     def delete_selected(self) -> None:
         """Delete the selected photos: one at once (it is in plain view), more only once confirmed."""
         paths = [Path(item.data(Qt.ItemDataRole.UserRole)) for item in self.thumbs.selectedItems()]
-        if not paths or self._running():
+        if not paths or not self._idle():
             return
         question = f"Delete the {len(paths)} selected calibration photos? They cannot be recovered."
         if len(paths) > 1 and not ask_yes_no(self, "Delete calibration photos", question):
@@ -185,25 +248,34 @@ class CalibrationPanel(QGroupBox):
         self._delete(lambda: self.store.delete_photos(paths))
 
     def delete_all(self) -> None:
-        """Delete every calibration photo, once the user has confirmed it (No or Escape keeps them)."""
-        total = self.store.total()
-        if total == 0 or self._running():
+        """Delete every calibration photo and check photo, once the user has confirmed it (No or
+        Escape keeps them)."""
+        total, checks = self.store.total(), self.check_store.total()
+        if total + checks == 0 or not self._idle():
             return
-        photos = "your calibration photo" if total == 1 else f"all {total} of your calibration photos"
-        question = f"Delete {photos}?\n{self.store.root}\n\nThey cannot be recovered."
+        photos, folders = [], []
+        if total:
+            photos.append(
+                "your calibration photo" if total == 1 else f"all {total} of your calibration photos"
+            )
+            folders.append(str(self.store.root))
+        if checks:
+            photos.append(f"the {count(checks, 'check photo')} of the guided calibration")
+            folders.append(str(self.check_store.root))
+        question = f"Delete {' and '.join(photos)}?\n" + "\n".join(folders) + "\n\nThey cannot be recovered."
         if not ask_yes_no(self, "Delete my calibration photos", question):
             return
-        self._delete(self.store.delete_all)
+        self._delete(lambda: (self.store.delete_all(), self.check_store.delete_all()))
 
     def _delete(self, delete: Callable[[], object]) -> None:
         """Run ``delete`` and say how many photos went (counted on disk); a failure is said in words."""
-        before = self.store.total()
+        before = self.store.total() + self.check_store.total()
         try:
             delete()
         except (OSError, ValueError) as exc:
             self.message.emit(f"Calibration photos not deleted: {exc}")
         self.refresh()
-        deleted = before - self.store.total()
+        deleted = before - self.store.total() - self.check_store.total()
         if deleted:
             self.message.emit(f"{deleted} calibration photo{'' if deleted == 1 else 's'} deleted.")
 
@@ -212,17 +284,28 @@ class CalibrationPanel(QGroupBox):
         return self.runs.is_running()
 
     def fine_tune(self) -> None:
-        if self._running() or self.store.total() == 0:
+        if not self._idle() or self.store.total() == 0:
             return
         self.enabled_box.setChecked(False)
-        out = catalogue.new_model_dir("personal") / "model.keras"
-        worker = PersonalizeWorker(self.store.root, out, Path(self.engine.model_path), self.settings)
+        out = catalogue.personal_model_dir() / "model.keras"  # "my face, 4 Dec"
+        base = Path(self.engine.model_path)
+        worker = PersonalizeWorker(
+            self.store.root,
+            out,
+            base,
+            self.settings,
+            check_folder=self.check_store.root,
+            name=out.parent.name,
+        )
         self.tune_button.setEnabled(False)
+        self.guided_button.setEnabled(False)
         self.delete_button.setEnabled(False)  # the fine-tune reads the photos
         self.delete_all_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.use_button.setEnabled(False)
         self.result_label.setText("Fine-tuning…")
+        self.progress.reset()
+        self.progress.show()
         self.runs.start(
             worker,
             {
@@ -243,8 +326,13 @@ class CalibrationPanel(QGroupBox):
 
     def _on_done(self, card: dict) -> None:
         self.last_model = Path(card["path"])
-        held = card.get("held_out")
-        if held:
+        held, check = card.get("held_out"), card.get("check")
+        if check:
+            text = (
+                f"“{card.get('name')}”: right on {check['n']} check photos never trained on, "
+                f"base model → new model:\n{check_text(check)}"
+            )
+        elif held:
             text = (
                 f"On {held['n']} captured photos kept out of the fine-tune: "
                 f"{held['accuracy_before']:.0%} before, {held['accuracy_after']:.0%} after."
@@ -261,6 +349,7 @@ class CalibrationPanel(QGroupBox):
 
     def _on_thread_done(self) -> None:
         self.stop_button.setEnabled(False)
+        self.progress.hide()
         self._show_counts()
 
     def use_model(self) -> None:
@@ -269,4 +358,5 @@ class CalibrationPanel(QGroupBox):
 
     def shutdown(self) -> None:
         """Closing the window: the fine-tune stops after its current step; nothing waits for it here."""
+        self.guided_view.stop()
         self.runs.discard()

@@ -13,6 +13,7 @@ class ProbabilityPanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Selected face", parent)
         layout = QGridLayout(self)
+        layout.setVerticalSpacing(2)  # compact: the Live tab's side column fits the default window
         self.bars: dict[str, QProgressBar] = {}
         for row, name in enumerate(CLASS_NAMES):
             bar = QProgressBar()
