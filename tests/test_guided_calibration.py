@@ -193,3 +193,16 @@ def test_a_redo_whose_delete_fails_keeps_the_photos_and_stops_the_run(stores, fa
     assert taken and run.redo(5.0) == 0
     assert run.phase == FAILED and "not deleted" in run.message and "Permission denied" in run.message
     assert store.photos("neutral") == taken and run.photos() == taken
+
+
+def test_nothing_is_held_out_when_check_photos_are_given():
+    from training.personalize import training_split
+
+    labels = np.repeat(np.arange(3), 8)
+    train, held = training_split(labels, 4, 0, None)
+    assert len(held) == 6 and len(train) == 18
+    check = (np.zeros((2, 48, 48, 1), np.uint8), np.array([0, 1]))
+    train, held = training_split(labels, 4, 0, check)
+    assert len(held) == 0 and sorted(train.tolist()) == list(range(24))
+    train, held = training_split(labels, 4, 0, (check[0][:0], check[1][:0]))  # an empty check: held out
+    assert len(held) == 6

@@ -256,6 +256,16 @@ def holdout_split(labels: np.ndarray, every: int = 4, seed: int = 0) -> tuple[np
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
+def training_split(
+    labels: np.ndarray, every: int, seed: int, check: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held_out): with check photos nothing is held out (the check round is the
+    honest figure, and every captured photo trains); without, ``holdout_split``."""
+    if check is not None and len(check[1]):
+        return np.arange(len(labels)), np.zeros(0, dtype=np.int64)
+    return holdout_split(labels, every, seed)
+
+
 def class_counts(labels: np.ndarray) -> dict[str, int]:
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     return {name: int(n) for name, n in zip(CLASS_NAMES, counts, strict=True) if n}
@@ -281,7 +291,7 @@ def personalize_and_save(
     of the fine-tune so that the before/after figure is an honest one.  ``check``:
     (images, labels) of photos taken apart for the purpose (a guided calibration's
     check round), scored per emotion with the base and the new model (the card's
-    ``check``).  ``name``: the card's name (default: the file's stem).
+    ``check``); with them nothing is held out.  ``name``: the card's name (default: the file's stem).
     """
     from pathlib import Path
 
@@ -290,7 +300,7 @@ def personalize_and_save(
 
     out = Path(out)
     base_sha = file_sha256(base_path)  # before anything: the base file may be replaced later
-    train_idx, held_idx = holdout_split(labels, holdout_every, settings.seed)
+    train_idx, held_idx = training_split(labels, holdout_every, settings.seed, check)
     result = calibrate(base, images[train_idx], labels[train_idx], settings, on_step, should_stop)
     fitted = train_idx  # the photos the calibration used (rest-face: the neutral ones)
     if result.method == "rest-face":
