@@ -195,6 +195,120 @@ def test_a_redo_whose_delete_fails_keeps_the_photos_and_stops_the_run(stores, fa
     assert store.photos("neutral") == taken and run.photos() == taken
 
 
+def fill(store: CalibrationStore, emotion: str, n: int) -> None:
+    """``n`` photos of ``emotion`` from before the run (plain grey squares)."""
+    import cv2
+
+    folder = store.root / emotion
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(1, n + 1):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), np.full((48, 48, 3), 100, np.uint8))
+
+
+def test_a_full_emotion_is_said_at_the_start_in_its_step_and_in_the_summary(stores, face_crop):
+    from fer_desktop.personal.captures import MAX_PER_EMOTION
+
+    store, check = stores
+    fill(store, "happy", MAX_PER_EMOTION)
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    full = "happy already has 30 photos: delete some to capture more"
+    assert run.full == ["happy"] and run.full_text() == full
+    assert run.view(0.0).note == ""  # the rest face is not full
+    run.skip(0.5)
+    assert run.view(0.5).note == full  # said in the step's countdown already
+    feed(run, Frames(face_crop), 3.5, 6.5)
+    assert store.counts()["happy"] == MAX_PER_EMOTION and run.photos() == []
+    run.tick(7.0)
+    summary = run.view(7.0).big
+    assert run.phase == DONE and full in summary and "Fine-tune" not in summary
+
+    fill(store, "neutral", MAX_PER_EMOTION - 2)  # full during the run: two more, then none
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:1])
+    assert run.full == []  # happy is not a step of this run
+    feed(run, Frames(face_crop), 3.0, 8.0)
+    assert len(run.photos()) == 2 and "neutral" in run.full
+    assert run.note().startswith("neutral already has 30 photos")
+
+
+def test_a_new_check_round_replaces_the_previous_runs_check_photos_and_scores_trained_emotions(
+    stores, face_crop
+):
+    from fer_desktop.personal.fine_tune import check_photos
+
+    store, check = stores
+    frames = Frames(face_crop)
+    first = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    feed(first, frames, 3.0, 16.0)
+    feed(first, frames, 16.0, 27.0)
+    assert first.phase == DONE and check.counts()["happy"] > 0 and check.counts()["neutral"] > 0
+    second = GuidedRun(store, check, now=100.0, steps=STEPS[:1])  # the rest face only
+    feed(second, frames, 103.0, 108.0)
+    assert second.view(108.0).round == CHECK and check.total() == 0  # the first run's check photos gone
+    feed(second, frames, 108.0, 113.0)
+    assert second.phase == DONE and sorted(check.photos("neutral")) == sorted(second.photos(CHECK))
+    neutral = CLASS_NAMES.index("neutral")
+    _images, labels = check_photos(check.root, {neutral})
+    assert len(labels) == len(second.photos(CHECK)) and set(labels.tolist()) == {neutral}
+    assert check_photos(check.root, {CLASS_NAMES.index("happy")}) is None  # not trained on: no score
+
+
+def test_a_step_takes_only_the_face_selected_when_it_began_and_says_when_none_is_seen(stores, face_crop):
+    store, check = stores
+    frames = Frames(face_crop)
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    assert run.offer(frames(), 1.0, track=7) is None  # the countdown: the step's face is 7
+    assert run.offer(frames(), 3.2, track=7) is not None
+    assert run.offer(frames(), 3.6, track=8) is None  # the selection jumped to a bystander
+    assert run.view(3.6).note == "Another face is selected: its photos are not taken"
+    assert run.offer(frames(), 4.0, track=7) is not None and run.view(4.0).note == ""
+    assert run.view(4.4).big.startswith("Capturing") and run.view(4.4).face
+    view = run.view(4.6)  # no face offered for 0.6 s
+    assert view.big == "No face selected" and not view.face
+    run.skip(5.0)  # the next step takes the face then selected
+    assert run.offer(frames(), 8.5, track=8) is not None and len(run.photos()) == 3
+
+
+def test_redo_in_the_next_steps_countdown_redoes_the_step_just_captured(stores, face_crop):
+    store, check = stores
+    frames = Frames(face_crop)
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:3])
+    run.skip(0.0)  # happy from 0 s: countdown to 3, capture to 6
+    feed(run, frames, 3.0, 6.0)
+    happy = run.photos()
+    assert happy and run.view(6.2).progress == "3 of 3"  # surprise's countdown, nothing taken
+    assert run.redo_title() == "Happy" and run.view(6.2).redo_title == "Happy"
+    assert run.redo(6.2) == len(happy) and store.counts()["happy"] == 0
+    view = run.view(6.2)
+    assert (view.progress, view.phase, view.title) == ("2 of 3", COUNTDOWN, "Happy")
+    feed(run, frames, 9.2, 12.2)
+    assert store.counts()["happy"] > 0 and run.view(12.3).progress == "3 of 3"
+    assert run.redo_title() == "Happy"
+    run.skip(12.5)  # surprise skipped: the check round's countdown
+    assert run.view(12.5).progress == "Check 1 of 1" and run.redo_title() == "Surprise"
+    run.redo(12.6)  # back to the last calibration step (it took nothing)
+    assert run.view(12.6).progress == "3 of 3" and run.round != CHECK and run.check_steps == ()
+    feed(run, frames, 15.6, 16.5)
+    assert run.view(16.5).redo_title == "Surprise"  # capturing: this step
+
+
+def test_redo_forgets_the_deleted_photos_signature(stores, face_crop):
+    store, check = stores
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    assert run.offer(face_crop, 3.5) is not None
+    assert run.redo(4.0) == 1
+    assert run.offer(face_crop, 7.5) is not None  # the same face again: not a duplicate of a deleted photo
+
+
+def test_the_source_stopping_cancels_the_run_with_the_reason_and_keeps_the_photos(stores, face_crop):
+    store, check = stores
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    feed(run, Frames(face_crop), 3.0, 5.0)
+    kept = run.photos()
+    run.cancel("The source stopped")
+    text = "The source stopped: guided calibration cancelled; its photos are kept."
+    assert kept and run.view(5.0).big == text and run.message == text and store.photos("neutral") == kept
+
+
 def test_nothing_is_held_out_when_check_photos_are_given():
     from training.personalize import training_split
 

@@ -63,6 +63,18 @@ class CalibrationStore:
     def total(self) -> int:
         return sum(self.counts().values())
 
+    def is_full(self, emotion: str) -> bool:
+        """The emotion has its ``MAX_PER_EMOTION`` photos: ``offer`` refuses more until some are deleted."""
+        return len(self.photos(emotion)) >= MAX_PER_EMOTION
+
+    def forget(self, emotion: str | None = None) -> None:
+        """Forget the last crop stored of ``emotion`` (None: of every emotion), once its photos are
+        deleted: the next crop is not compared with a photo that is gone."""
+        if emotion is None:
+            self._last_signature.clear()
+        else:
+            self._last_signature.pop(emotion, None)
+
     def offer(self, emotion: str, crop: np.ndarray, now: float | None = None) -> Path | None:
         """Store ``crop`` as a photo of ``emotion`` unless too soon, a near-duplicate or over the cap.
 

@@ -11,7 +11,7 @@ usable wherever a model is (``--model``, the Train tab, "Use this model").
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,15 +134,21 @@ def collect_photos(
     return result
 
 
-def check_photos(folder: str | Path | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The check crops under ``folder`` as (images, labels); None when there are none."""
+def check_photos(
+    folder: str | Path | None, labels: Iterable[int] | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The check crops under ``folder`` as (images, labels), only of the emotions in ``labels``
+    (those of the training photos; None: every emotion); None when there are none."""
     if folder is None or not Path(folder).is_dir():
         return None
     try:
         photos = collect_photos(folder, detector=None)
     except PersonalizeError:  # no emotion folder, or no readable crop in them
         return None
-    return photos.images, photos.labels
+    keep = np.ones(len(photos.labels), bool) if labels is None else np.isin(photos.labels, list(labels))
+    if not keep.any():
+        return None
+    return photos.images[keep], photos.labels[keep]
 
 
 def personalize_folder(
@@ -163,8 +169,9 @@ def personalize_folder(
     """Fine-tune ``base`` on the faces under ``root``; writes ``out``, its TFLite copy and card.
 
     ``check_folder``: crops of the same person never trained on (``DIR/<emotion>/``, faces
-    already found), scored per emotion before and after (the card's ``check``); a missing
-    or empty folder gives no score.  ``name``: the card's name.  Returns the card.
+    already found), scored per emotion before and after (the card's ``check``), only the
+    emotions the training photos have; a missing or empty folder gives no score.
+    ``name``: the card's name.  Returns the card.
     ``ModelLoadError`` for a bad base model, PersonalizeError for a bad folder.
     """
     started = time.monotonic()
@@ -203,7 +210,7 @@ def personalize_folder(
         settings=settings,
         on_step=on_step,
         should_stop=should_stop,
-        check=check_photos(check_folder),
+        check=check_photos(check_folder, set(photos.labels.tolist())),
         name=name,
     )
     card["photos"].update(

@@ -11,9 +11,15 @@ the steps, a short check round photographs each emotion captured in this run aga
 into a separate store (``captures.check_dir``) that the fine-tune never reads: the
 before/after figure of "Fine-tune now" is on frames the model was not trained on.
 
-Redo discards only the photos this run took for that step (and repeats it); Cancel and
-Skip keep every photo.  A write that fails (a full disk) ends the run with the reason
-in words (``message``).
+The check photos are the app's own, for one before/after figure: a new run's check round
+first deletes the previous run's.  Each step takes crops of one face only, the one
+selected when the step began (``track``): a bystander the selection jumped to is refused.
+An emotion that already has ``MAX_PER_EMOTION`` photos takes none, and the step says so.
+
+Redo discards only the photos this run took for that step (and repeats it); in the
+countdown of a step that took nothing yet, it redoes the previous step (the 3 s capture
+just ended).  Cancel and Skip keep every photo.  A write that fails (a full disk) ends
+the run with the reason in words (``message``); so does the source stopping (``cancel``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fer_desktop.personal.captures import CalibrationStore
+from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
 from fer_desktop.write_errors import describe_write_error
 from training.contract.wording import count
 
@@ -38,6 +44,7 @@ class Timings:
     capture_s: float = 3.0
     rest_capture_s: float = 5.0  # the rest face first, a little longer
     check_s: float = 1.5  # per emotion in the check round
+    face_timeout_s: float = 0.5  # no face offered for this long: "No face selected"
 
 
 TIMINGS = Timings()
@@ -78,6 +85,9 @@ class GuidedView:
     big: str  # the countdown number, "Capturing… 2 s", or how the run ended
     photos: int  # stored in this step so far
     message: str
+    face: bool = True  # the selected face was offered lately
+    note: str = ""  # why this step takes nothing: its emotion is full, another face is selected
+    redo_title: str = ""  # the step Redo would redo
 
 
 class GuidedRun:
@@ -100,6 +110,10 @@ class GuidedRun:
         self.message = ""
         self._since = now  # when the current phase began
         self._taken: dict[tuple[str, int], list[Path]] = {}  # (round, step index) -> photos stored
+        self._last_face: float | None = None  # when the step's face was last offered
+        self._track: int | None = None  # the face this step takes (the first offered in it)
+        self._other_face = False  # the last crop offered was of another face
+        self.full = [s.emotion for s in self.steps if store.is_full(s.emotion)]  # at the start, then more
 
     # -- where the run is ---------------------------------------------------------------
     @property
@@ -154,8 +168,20 @@ class GuidedRun:
         return [s.emotion for i, s in enumerate(self.steps) if self._taken.get((CALIBRATION, i))]
 
     # -- what the user does -------------------------------------------------------------
-    def offer(self, crop: np.ndarray, now: float) -> Path | None:
-        """Store ``crop`` under this moment's emotion, if it is a capture phase (the store's rules apply)."""
+    def offer(self, crop: np.ndarray, now: float, track: int | None = None) -> Path | None:
+        """Store ``crop`` under this moment's emotion, if it is a capture phase (the store's rules apply).
+
+        ``track``: the selected face's track id; a crop of another face than the step's first
+        is refused (None: not checked)."""
+        self.tick(now)
+        if not self.active:
+            return None
+        if track is not None and self._track is None:
+            self._track = track
+        self._other_face = track is not None and track != self._track
+        if self._other_face:
+            return None
+        self._last_face = now
         emotion = self.emotion_now(now)
         if emotion is None:
             return None
@@ -167,58 +193,120 @@ class GuidedRun:
             return None
         if path is not None:
             self._taken.setdefault((self.round, self.index), []).append(path)
+        elif store.is_full(emotion) and emotion not in self.full and self.round == CALIBRATION:
+            self.full.append(emotion)
         return path
+
+    def face_seen(self, now: float) -> bool:
+        """The step's face was offered within ``face_timeout_s`` of ``now``."""
+        return self._last_face is not None and now - self._last_face <= self.timings.face_timeout_s
+
+    def note(self) -> str:
+        """Why the current step takes nothing: its emotion is full, or another face is selected."""
+        step = self.step
+        if step is None:
+            return ""
+        if self.round == CALIBRATION and self.store.is_full(step.emotion):
+            return f"{step.emotion} already has {MAX_PER_EMOTION} photos: delete some to capture more"
+        return "Another face is selected: its photos are not taken" if self._other_face else ""
 
     def skip(self, now: float) -> None:
         """On to the next step at once; what this step stored is kept."""
         if self.active:
             self._next(now)
 
-    def redo(self, now: float) -> int:
-        """Discard the photos this run stored for the current step and start it again; how many went."""
+    def redo_target(self) -> tuple[str, int] | None:
+        """The (round, step index) Redo would redo: the previous step while this one counts down
+        with nothing taken (its capture has not begun), else this one."""
         if not self.active:
+            return None
+        if self.phase != COUNTDOWN or self._taken.get((self.round, self.index)):
+            return self.round, self.index
+        if self.index > 0:
+            return self.round, self.index - 1
+        if self.round == CHECK:
+            return CALIBRATION, len(self.steps) - 1
+        return self.round, self.index
+
+    def redo_title(self) -> str:
+        target = self.redo_target()
+        if target is None:
+            return ""
+        step = (self.steps if target[0] == CALIBRATION else self.check_steps)[target[1]]
+        return step.title if target[0] == CALIBRATION else f"Check: {step.emotion}"
+
+    def redo(self, now: float) -> int:
+        """Discard the photos this run stored for the step Redo names and start it again; how many went."""
+        self.tick(now)
+        target = self.redo_target()
+        if target is None:
             return 0
-        paths = self._taken.pop((self.round, self.index), [])
-        store = self.store if self.round == CALIBRATION else self.check_store
+        round_, index = target
+        paths = self._taken.pop(target, [])
+        store = self.store if round_ == CALIBRATION else self.check_store
         try:
             deleted = store.delete_photos(paths)
         except (OSError, ValueError) as exc:
-            self._taken[(self.round, self.index)] = paths
+            self._taken[target] = paths
             self._fail(f"Guided calibration stopped: the step's photos were not deleted ({exc}).")
             return 0
-        self.phase, self._since = COUNTDOWN, now
+        steps = self.steps if round_ == CALIBRATION else self.check_steps
+        store.forget(steps[index].emotion)
+        if round_ == CALIBRATION:
+            self.check_steps = ()
+        self.round, self.index = round_, index
+        self._start_step(now)
         return deleted
 
-    def cancel(self) -> None:
-        """End the run; every photo stored so far is kept."""
+    def cancel(self, reason: str = "") -> None:
+        """End the run; every photo stored so far is kept.  ``reason``: why (the source stopped)."""
         if self.active:
             self.phase = CANCELLED
+            if reason:
+                self.message = f"{reason}: guided calibration cancelled; its photos are kept."
+
+    def _start_step(self, at: float) -> None:
+        self.phase, self._since = COUNTDOWN, at
+        self._track, self._other_face = None, False
 
     def _fail(self, text: str) -> None:
         self.phase, self.message = FAILED, text
 
     def _next(self, at: float) -> None:
         self.index += 1
-        self.phase, self._since = COUNTDOWN, at
+        self._start_step(at)
         if self.index < len(self.round_steps):
             return
         if self.round == CALIBRATION:
             captured = set(self.captured_emotions())
             self.check_steps = tuple(s for s in self.steps if s.emotion in captured)
             self.round, self.index = CHECK, 0
-            if self.check_steps:
+            if self.check_steps and self._clear_check_photos():
                 return
-        self.phase = DONE
+        if self.phase != FAILED:
+            self.phase = DONE
+
+    def _clear_check_photos(self) -> bool:
+        """A new check round replaces the previous run's check photos; False (the run failed) if not."""
+        old = [p for s in STEPS for p in self.check_store.photos(s.emotion)]
+        try:
+            self.check_store.delete_photos(old)
+        except (OSError, ValueError) as exc:
+            self._fail(f"Guided calibration stopped: the previous check photos were not deleted ({exc}).")
+            return False
+        self.check_store.forget()
+        return True
 
     # -- what the panel shows -----------------------------------------------------------
     def view(self, now: float) -> GuidedView:
         remaining = self.remaining(now)
         step = self.step
         photos = len(self._taken.get((self.round, self.index), [])) if step else 0
+        face = self.face_seen(now)
         if self.phase == COUNTDOWN:
             big = str(max(1, math.ceil(remaining / self.timings.second - 1e-9)))
         elif self.phase == CAPTURE:
-            big = f"Capturing… {math.ceil(remaining - 1e-9)} s"
+            big = f"Capturing… {math.ceil(remaining - 1e-9)} s" if face else "No face selected"
         else:
             big = self.summary()
         title = ""
@@ -234,6 +322,9 @@ class GuidedRun:
             big=big,
             photos=photos,
             message=self.message,
+            face=face,
+            note=self.note(),
+            redo_title=self.redo_title(),
         )
 
     def summary(self) -> str:
@@ -241,13 +332,23 @@ class GuidedRun:
         taken, checked = len(self.photos(CALIBRATION)), len(self.photos(CHECK))
         emotions = count(len(self.captured_emotions()), "emotion")
         counts = f"{count(taken, 'photo')} of {emotions}, {count(checked, 'photo')} to check"
+        full = self.full_text()
+        full = f" {full}." if full else ""
         if self.phase == DONE:
-            return f"Guided calibration done: {counts}. Fine-tune now to learn them."
+            learn = " Fine-tune now to learn them." if taken else ""
+            return f"Guided calibration done: {counts}.{full}{learn}"
         if self.phase == CANCELLED:
-            return f"Guided calibration cancelled: {counts} kept."
+            return self.message or f"Guided calibration cancelled: {counts} kept.{full}"
         if self.phase == FAILED:
             return self.message
         return ""
+
+    def full_text(self) -> str:
+        """The emotions of this run that took no more photos for being full, in one phrase."""
+        if not self.full:
+            return ""
+        have = "already has" if len(self.full) == 1 else "already have"
+        return f"{', '.join(self.full)} {have} {MAX_PER_EMOTION} photos: delete some to capture more"
 
 
 def check_text(check: dict | None) -> str:

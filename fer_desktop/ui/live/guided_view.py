@@ -38,7 +38,6 @@ class GuidedCalibrationView(QWidget):
         self.store, self.check_store = store, check_store
         self.clock, self.timings, self.steps = clock, TIMINGS, STEPS
         self.run: GuidedRun | None = None
-        self._face_in_view = False
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._show)
         self._build()
 
@@ -55,7 +54,6 @@ class GuidedCalibrationView(QWidget):
         self.face_label = QLabel()  # photos of this step, or "No face selected" while one is needed
         self.skip_button = QPushButton("Skip step")
         self.redo_button = QPushButton("Redo step")
-        self.redo_button.setToolTip("Delete the photos this step took in this run, then repeat it")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("End the guided calibration; the photos taken so far are kept")
         self.back_button = QPushButton("Back to my photos")  # once the run has ended
@@ -85,20 +83,26 @@ class GuidedCalibrationView(QWidget):
 
     def start(self) -> None:
         self.run = GuidedRun(self.store, self.check_store, self.clock(), self.timings, self.steps)
-        self._face_in_view = False
         self._timer.start()
         self._show()
+        full = self.run.full_text()
+        if full:
+            self.message.emit(f"{full[0].upper()}{full[1:]}.")
 
-    def offer(self, image: np.ndarray, box: Box | None) -> None:
-        """A shown frame and the selected face's box (or None): stored only inside a capture phase."""
+    def offer(self, image: np.ndarray, box: Box | None, track: int | None = None) -> None:
+        """A shown frame and the selected face's box (or None) and track id: stored only inside a
+        capture phase, and only of the face selected when the step began."""
         if not self.active():
             return
-        self._face_in_view = box is not None
-        if box is not None and self.run.emotion_now(self.clock()) is not None:
-            path = self.run.offer(crop_face(image, box, CROP_MARGIN), self.clock())
+        if box is not None:
+            path = self.run.offer(crop_face(image, box, CROP_MARGIN), self.clock(), track)
             if path is not None:
                 self.captured.emit(str(path))
         self._show()
+
+    def cancel(self, reason: str = "") -> None:
+        """End a run still on (the source stopped: ``reason``); its photos are kept."""
+        self._do(lambda run, _now: run.cancel(reason))
 
     def redo(self) -> None:
         deleted = self._do(lambda run, now: run.redo(now))
@@ -142,8 +146,11 @@ class GuidedCalibrationView(QWidget):
         self.big_label.setText(view.big)
         self.big_label.setFont(self._big_font if view.active else self._end_font)  # the summary: plain
         photos = count(view.photos, "photo") + " taken" if view.phase == CAPTURE else ""
-        no_face = view.active and not self._face_in_view
-        self.face_label.setText("No face selected: look at the camera" if no_face else photos)
+        no_face = view.active and not view.face
+        self.face_label.setText(view.note or ("No face selected: look at the camera" if no_face else photos))
+        self.redo_button.setToolTip(
+            f"Redo “{view.redo_title}”: delete the photos it took in this run, then repeat it"
+        )
         for button in (self.skip_button, self.redo_button, self.cancel_button):
             button.setVisible(view.active)
         self.back_button.setVisible(not view.active)
