@@ -137,6 +137,17 @@ def test_guided_flow_check_round_fine_tune_before_after_and_use(qtbot, guided_wi
     qtbot.waitUntil(lambda: not panel.runs.is_running(), timeout=30000)
     assert on_screen(win, panel.use_button) and on_screen(win, panel.result_label)
 
+    passed: list = []  # a later fine-tune (free capture) scores no check photo: they had their use
+
+    def record(*_args, **kwargs):
+        passed.append(kwargs)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(calibration_panel, "PersonalizeWorker", record)
+    with pytest.raises(RuntimeError, match="recorded"):
+        panel.fine_tune()
+    assert passed[0]["check_folder"] is None and check.total() > 0
+
     with qtbot.waitSignal(win.model_controller.model_changed, timeout=60000):
         panel.use_button.click()
     assert live.model_label.text().startswith(f"Model: {card['name']}\n")
@@ -189,3 +200,25 @@ def test_free_capture_is_off_during_a_run_cancel_keeps_photos_and_a_full_disk_st
         frames(qtbot, live, 3.7)
     assert "the disk is full" in said.args[0] and said.args[0] in guided.big_label.text()
     assert not guided.active() and guided.back_button.isVisible() and store.counts()["neutral"] == taken
+
+
+def test_the_source_stopping_cancels_a_run_keeps_its_photos_and_says_why(qtbot, guided_window):
+    live = guided_window.live_tab
+    panel = live.calibration
+    guided, store = panel.guided_view, panel.store
+    assert panel.guided_button.isEnabled()
+    panel.guided_button.click()
+    frames(qtbot, live, 4.0)
+    taken = store.counts()["neutral"]
+    assert taken >= 1 and guided.active()
+    with qtbot.waitSignal(panel.message, timeout=10000) as said:
+        live.stop()
+    text = "The source stopped: guided calibration cancelled; its photos are kept."
+    assert said.args[0] == text and guided.big_label.text() == text and not guided.active()
+    assert store.counts()["neutral"] == taken and guided.back_button.isVisible()
+    guided.back_button.click()
+    assert not panel.guided_button.isEnabled()  # no source: no guided calibration
+    panel.start_guided()
+    assert not guided.active()
+    live.start()
+    assert panel.guided_button.isEnabled()

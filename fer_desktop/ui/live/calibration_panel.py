@@ -3,13 +3,14 @@
 A thin view over ``fer_desktop.personal.captures.CalibrationStore`` (the captures on
 disk) and ``fer_desktop.personal.fine_tune.personalize_folder`` (run by
 ``PersonalizeWorker`` on its own thread).  The Live tab only hands it each
-frame and the selected face's box (``offer``); "Use this model" is a signal
+frame, the selected face's box and its track id (``offer``); "Use this model" is a signal
 the main window routes to the model controller, the one owner of the active model.
 
 *Guided calibration* walks the user through the rest face and each emotion
 (``guided_view.GuidedCalibrationView`` over ``fer_desktop.personal.guided.GuidedRun``):
-its view replaces the free-capture controls, which are off while it runs.  Its check
-photos, in their own store, give the per-emotion before/after after "Fine-tune now".
+its view replaces the free-capture controls, which are off while it runs, and it runs only
+while a source does (``source_stopped`` cancels it).  Its check photos, in their own store,
+give the per-emotion before/after of the "Fine-tune now" that follows it (only that one).
 
 The photos are the user's own work: deleting them all (the check photos with them, as
 the question says), or more than one of the selected thumbnails (the button or the
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from fer_desktop.models import catalogue
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore, check_dir
-from fer_desktop.personal.guided import check_text
+from fer_desktop.personal.guided import CHECK, check_text
 from fer_desktop.pipeline.faces import CROP_MARGIN, Box, crop_face
 from fer_desktop.ui.dialogs import ask_yes_no
 from fer_desktop.ui.live.guided_view import GuidedCalibrationView
@@ -70,6 +71,8 @@ class CalibrationPanel(QGroupBox):
         self.settings = None  # PersonalizeSettings; None: the defaults
         self.runs = WorkerSlot()
         self.last_model: Path | None = None
+        self.source_running = False  # Guided calibration needs a running source
+        self._check_pending = False  # a guided run's check photos wait for the next fine-tune
         self._build(shortcut_host or self)
         self.refresh()
 
@@ -77,7 +80,8 @@ class CalibrationPanel(QGroupBox):
         self.enabled_box = QCheckBox("Capture the selected face")
         self.guided_button = QPushButton("Guided calibration")
         self.guided_button.setToolTip(
-            "Step by step: your rest face, then each emotion, a countdown before each"
+            "Step by step: your rest face, then each emotion, a countdown before each (with a source "
+            "running). Its check round replaces the previous run's check photos."
         )
         self.guided_view = GuidedCalibrationView(self.store, self.check_store)
         self.guided_view.hide()
@@ -151,7 +155,7 @@ class CalibrationPanel(QGroupBox):
         self.guided_button.clicked.connect(self.start_guided)
         self.guided_view.captured.connect(self.captured)
         self.guided_view.message.connect(self.message)
-        self.guided_view.ended.connect(self.refresh)
+        self.guided_view.ended.connect(self._guided_ended)
         self.guided_view.left.connect(self._show_free_capture)
 
     # -- capture -----------------------------------------------------------------------
@@ -159,10 +163,10 @@ class CalibrationPanel(QGroupBox):
         index = self.emotion_buttons.checkedId()
         return CLASS_NAMES[index] if index >= 0 else None
 
-    def offer(self, image: np.ndarray, box: Box | None) -> None:
-        """Called by the Live tab with each shown frame and the selected face's box (or None)."""
+    def offer(self, image: np.ndarray, box: Box | None, track: int | None = None) -> None:
+        """Called by the Live tab with each shown frame, the selected face's box (or None) and track id."""
         if self.guided_active():
-            self.guided_view.offer(image, box)
+            self.guided_view.offer(image, box, track)
             return
         emotion = self.emotion()
         if not self.enabled_box.isChecked() or emotion is None or box is None:
@@ -184,7 +188,7 @@ class CalibrationPanel(QGroupBox):
 
     def start_guided(self) -> None:
         """Start a guided run: its view replaces the free capture (off until the user goes back)."""
-        if not self._idle():
+        if not self._idle() or not self.source_running:
             return
         self.enabled_box.setChecked(False)
         self.free_box.hide()
@@ -193,6 +197,22 @@ class CalibrationPanel(QGroupBox):
         self.use_button.setEnabled(False)
         self.guided_view.start()
         self._show_counts()  # Fine-tune now and Delete are off while the run is on
+
+    def set_source_running(self, running: bool) -> None:
+        self.source_running = running
+        self._update_delete_buttons()
+
+    def source_stopped(self, reason: str) -> None:
+        """The Live tab's source stopped, failed, ended or changed (``reason``, e.g. "The source
+        stopped"): a guided run still on is cancelled, its photos kept, the reason shown."""
+        self.set_source_running(False)
+        if self.guided_active():
+            self.guided_view.cancel(reason)
+
+    def _guided_ended(self) -> None:
+        run = self.guided_view.run
+        self._check_pending = run is not None and bool(run.photos(CHECK))
+        self.refresh()
 
     def _show_free_capture(self) -> None:
         self.guided_view.hide()
@@ -235,7 +255,7 @@ class CalibrationPanel(QGroupBox):
         idle = self._idle()
         self.delete_button.setEnabled(idle and bool(self.thumbs.selectedItems()))
         self.delete_all_button.setEnabled(idle and (self.thumbs.count() > 0 or self.check_store.total() > 0))
-        self.guided_button.setEnabled(idle)
+        self.guided_button.setEnabled(idle and self.source_running)
 
     def delete_selected(self) -> None:
         """Delete the selected photos: one at once (it is in plain view), more only once confirmed."""
@@ -294,7 +314,7 @@ class CalibrationPanel(QGroupBox):
             out,
             base,
             self.settings,
-            check_folder=self.check_store.root,
+            check_folder=self.check_store.root if self._check_pending else None,
             name=out.parent.name,
         )
         self.tune_button.setEnabled(False)
@@ -325,7 +345,7 @@ class CalibrationPanel(QGroupBox):
         self.progress.setValue(done)
 
     def _on_done(self, card: dict) -> None:
-        self.last_model = Path(card["path"])
+        self.last_model, self._check_pending = Path(card["path"]), False  # the check photos had their use
         held, check = card.get("held_out"), card.get("check")
         if check:
             text = (

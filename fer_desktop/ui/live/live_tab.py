@@ -147,6 +147,7 @@ class LiveTab(QWidget):
         """Open ``spec`` (or the current source) in a new run; the previous run is discarded at once."""
         self.runs.discard()
         self.record.stop()  # a recording holds one source: the files are finalised now
+        self.calibration.source_stopped("The source changed")
         if spec is not None:
             self.session.source_spec = spec
         self._reset_panels(f"Source: opening {self.source_spec}…")
@@ -175,6 +176,7 @@ class LiveTab(QWidget):
     def stop(self) -> None:
         """Stop without waiting: the worker ends on its own, and nothing it still sends is shown."""
         self.record.stop()
+        self.calibration.source_stopped("The source stopped")
         if self.runs.current is not None:
             self.runs.discard()
             self._reset_panels("Stopped", keep_picture=True)  # the frame stopped on stays, to save
@@ -214,6 +216,7 @@ class LiveTab(QWidget):
         # Record once the source is open (its frame rate known), and Stop stays possible while recording.
         self.record.record_button.setEnabled((running and self.session.opened) or self.record.recording)
         self.snapshot_button.setEnabled(self.session.can_snapshot)
+        self.calibration.set_source_running(running)
 
     def _set_mirror(self, on: bool) -> None:
         """New frames come mirrored or not; the frame on screen is redrawn at once (it may be paused)."""
@@ -259,8 +262,9 @@ class LiveTab(QWidget):
         self.session.set_mirror(self.mirror_box.isChecked())
         self._render(redraw_timeline=self.playback.paused)
         self.record.add(self.session.last_result, self.session.last_annotated)
-        selected = self.session.selected_face()
-        self.calibration.offer(self.session.last_image, selected.box if selected is not None else None)
+        face = self.session.selected_face()
+        box, track = (face.box, face.track_id) if face is not None else (None, None)
+        self.calibration.offer(self.session.last_image, box, track)
         self._show_stats(result)
         self.playback.show_position(result.index, result.time)
         self.snapshot_button.setEnabled(self.session.can_snapshot)
@@ -296,6 +300,7 @@ class LiveTab(QWidget):
         if camera:
             hint = "\nReconnect to open it again." + hint
         self.record.stop()
+        self.calibration.source_stopped("The source failed")
         self._reset_panels(f"Source: {self.source_spec} (failed)")
         self.reconnect_button.setVisible(camera)  # a file or folder would fail the same way again
         self.view.clear(text + hint)
@@ -315,6 +320,7 @@ class LiveTab(QWidget):
     def _on_source_end(self, text: str) -> None:
         self.fps_label.setText(NO_FPS)
         self.record.stop()
+        self.calibration.source_stopped("The source ended")
         self.playback.attach(None, None)  # the run has ended: nothing left to pause or seek
         self.message.emit(text)
         self._update_buttons()
