@@ -100,6 +100,7 @@ def test_guided_flow_check_round_fine_tune_before_after_and_use(qtbot, guided_wi
     assert store.photos("happy") == earlier and store.counts()["neutral"] == neutral
     frames(qtbot, live, 1.4)  # into the capture
     assert store.counts()["happy"] > 1
+    assert "“Happy”" in guided.redo_button.toolTip()  # the step Redo redoes
     guided.redo_button.click()  # only this run's happy photos go; the step starts again
     assert store.photos("happy") == earlier and guided.big_label.text() == "3"
     assert guided.progress_label.text() == "2 of 3" and store.counts()["neutral"] == neutral
