@@ -47,3 +47,21 @@ def test_delete_one_and_all_and_personalize_reads_the_folder(store, face_crop):
     assert found.counts() == {"neutral": 2} and found.images.shape == (2, 96, 96, 3)
     store.delete_all()
     assert not store.root.exists() and store.total() == 0
+
+
+def test_photos_set_aside_are_kept_out_of_use_until_deleted_with_the_rest(store, face_crop):
+    from fer_desktop.personal.fine_tune import collect_photos
+
+    for i, emotion in enumerate(["happy", "happy", "sad"]):
+        store.clock.now += 1.0
+        store.offer(emotion, np.roll(face_crop, 30 * i, axis=1))
+    kept = sorted(p.read_bytes() for e in ("happy", "sad") for p in store.photos(e))
+    assert store.set_aside() == 3
+    assert store.total() == 0 and store.set_aside_total() == 3
+    aside = sorted(p.read_bytes() for p in (store.root / calibration.EARLIER).glob("*/*/*.png"))
+    assert aside == kept  # moved whole, not re-encoded
+    store.clock.now += 1.0
+    store.offer("sad", face_crop)  # a new round starts from none, and the fine-tune sees only it
+    assert collect_photos(store.root, detector=None).counts() == {"sad": 1}
+    store.delete_all()
+    assert store.set_aside_total() == 0 and not store.root.exists()

@@ -230,7 +230,7 @@ def test_a_full_emotion_is_said_at_the_start_in_its_step_and_in_the_summary(stor
     assert run.note().startswith("neutral already has 30 photos")
 
 
-def test_a_new_check_round_replaces_the_previous_runs_check_photos_and_scores_trained_emotions(
+def test_a_new_check_round_sets_the_previous_runs_check_photos_aside_and_scores_trained_emotions(
     stores, face_crop
 ):
     from fer_desktop.personal.fine_tune import check_photos
@@ -241,9 +241,11 @@ def test_a_new_check_round_replaces_the_previous_runs_check_photos_and_scores_tr
     feed(first, frames, 3.0, 16.0)
     feed(first, frames, 16.0, 27.0)
     assert first.phase == DONE and check.counts()["happy"] > 0 and check.counts()["neutral"] > 0
+    first_check = check.total()
     second = GuidedRun(store, check, now=100.0, steps=STEPS[:1])  # the rest face only
     feed(second, frames, 103.0, 108.0)
-    assert second.view(108.0).round == CHECK and check.total() == 0  # the first run's check photos gone
+    assert second.view(108.0).round == CHECK and check.total() == 0  # the first run's are no longer in use
+    assert check.set_aside_total() == first_check  # but kept, set aside
     feed(second, frames, 108.0, 113.0)
     assert second.phase == DONE and sorted(check.photos("neutral")) == sorted(second.photos(CHECK))
     neutral = CLASS_NAMES.index("neutral")

@@ -27,6 +27,7 @@ from training.contract.labels import CLASS_NAMES
 MAX_PER_EMOTION = 30
 MIN_INTERVAL_S = 0.3  # about three captures a second
 DUPLICATE_DIFF = 4.0  # mean absolute grey-level difference (0-255) below which a crop adds nothing
+EARLIER = ".earlier"  # <root>/.earlier/<time>/<emotion>/: set aside, kept; hidden from personalize
 
 
 def calibration_dir() -> Path:
@@ -139,8 +140,34 @@ class CalibrationStore:
             raise ValueError(f"{path} is not a calibration photo")
         return resolved
 
+    def set_aside(self) -> int:
+        """Move every photo to ``<root>/.earlier/<time>/<emotion>/``; returns how many.
+
+        A new guided check round takes the place of the previous one's photos without
+        deleting them (they are the user's face): only "Delete my calibration photos" does.
+        Each emotion folder moves by one rename, so a failure leaves it whole where it was.
+        """
+        dest = self.root / EARLIER / time.strftime("%Y%m%d-%H%M%S")
+        while dest.exists():
+            dest = dest.with_name(f"{dest.name}-{uuid.uuid4().hex[:4]}")
+        moved = 0
+        for emotion in CLASS_NAMES:
+            count = len(self.photos(emotion))
+            if count:
+                dest.mkdir(parents=True, exist_ok=True)
+                (self.root / emotion).rename(dest / emotion)
+                moved += count
+        self.forget()
+        return moved
+
+    def set_aside_total(self) -> int:
+        """How many photos earlier rounds set aside (counted by "Delete my calibration photos")."""
+        earlier = self.root / EARLIER
+        return sum(1 for _ in earlier.glob("*/*/*.png")) if earlier.is_dir() else 0
+
     def delete_all(self) -> None:
-        """Delete every calibration photo (the user's "Delete my calibration photos")."""
+        """Delete every calibration photo (the user's "Delete my calibration photos"), those set
+        aside too."""
         shutil.rmtree(self.root, ignore_errors=True)
         self._last_signature.clear()
         self._last_time = None

@@ -287,14 +287,13 @@ class GuidedRun:
             self.phase = DONE
 
     def _clear_check_photos(self) -> bool:
-        """A new check round replaces the previous run's check photos; False (the run failed) if not."""
-        old = [p for s in STEPS for p in self.check_store.photos(s.emotion)]
+        """A new check round takes the place of the previous run's check photos, which are set
+        aside (kept until the user deletes them); False (the run failed) if they cannot be."""
         try:
-            self.check_store.delete_photos(old)
-        except (OSError, ValueError) as exc:
-            self._fail(f"Guided calibration stopped: the previous check photos were not deleted ({exc}).")
+            self.check_store.set_aside()
+        except OSError as exc:
+            self._fail(f"Guided calibration stopped: the previous check photos were not set aside ({exc}).")
             return False
-        self.check_store.forget()
         return True
 
     # -- what the panel shows -----------------------------------------------------------

@@ -81,7 +81,8 @@ class CalibrationPanel(QGroupBox):
         self.guided_button = QPushButton("Guided calibration")
         self.guided_button.setToolTip(
             "Step by step: your rest face, then each emotion, a countdown before each (with a source "
-            "running). Its check round replaces the previous run's check photos."
+            "running). Its check round sets the previous run's check photos aside (kept until you "
+            "delete them)."
         )
         self.guided_view = GuidedCalibrationView(self.store, self.check_store)
         self.guided_view.hide()
@@ -254,7 +255,7 @@ class CalibrationPanel(QGroupBox):
         """Deleting needs photos (selected ones for "Delete selected"), and the panel idle."""
         idle = self._idle()
         self.delete_button.setEnabled(idle and bool(self.thumbs.selectedItems()))
-        self.delete_all_button.setEnabled(idle and (self.thumbs.count() > 0 or self.check_store.total() > 0))
+        self.delete_all_button.setEnabled(idle and (self.thumbs.count() > 0 or self._check_photos() > 0))
         self.guided_button.setEnabled(idle and self.source_running)
 
     def delete_selected(self) -> None:
@@ -270,7 +271,7 @@ class CalibrationPanel(QGroupBox):
     def delete_all(self) -> None:
         """Delete every calibration photo and check photo, once the user has confirmed it (No or
         Escape keeps them)."""
-        total, checks = self.store.total(), self.check_store.total()
+        total, checks = self.store.total(), self._check_photos()
         if total + checks == 0 or not self._idle():
             return
         photos, folders = [], []
@@ -287,15 +288,19 @@ class CalibrationPanel(QGroupBox):
             return
         self._delete(lambda: (self.store.delete_all(), self.check_store.delete_all()))
 
+    def _check_photos(self) -> int:
+        """The guided runs' check photos, those of earlier runs set aside included."""
+        return self.check_store.total() + self.check_store.set_aside_total()
+
     def _delete(self, delete: Callable[[], object]) -> None:
         """Run ``delete`` and say how many photos went (counted on disk); a failure is said in words."""
-        before = self.store.total() + self.check_store.total()
+        before = self.store.total() + self._check_photos()
         try:
             delete()
         except (OSError, ValueError) as exc:
             self.message.emit(f"Calibration photos not deleted: {exc}")
         self.refresh()
-        deleted = before - self.store.total() - self.check_store.total()
+        deleted = before - self.store.total() - self._check_photos()
         if deleted:
             self.message.emit(f"{deleted} calibration photo{'' if deleted == 1 else 's'} deleted.")
 
