@@ -49,13 +49,16 @@ def personal_card_markdown(card: dict[str, Any]) -> str:
             f"- Held-out photos: none (needs {HOLDOUT_MIN_PHOTOS} photos or more, "
             "4 of an emotion to spare one)"
         )
-    check = card.get("check")
-    if check:
-        scores = ", ".join(
-            f"{k} {v['before']}/{v['n']} → {v['after']}/{v['n']}" for k, v in check["per_emotion"].items()
-        )
-        lines.append(f"- Check photos, never trained on (right before → after): {scores}")
+    scores = check_scores(card.get("check"))
+    if scores:
+        lines.append(f"- Check photos, never trained on (right before → after): {', '.join(scores)}")
     return "\n".join(lines) + "\n"
+
+
+def check_scores(check: dict[str, Any] | None) -> list[str]:
+    """A card's ``check`` record, one ``happy 2/5 → 5/5`` (base model → new model) per emotion."""
+    per_emotion = (check or {}).get("per_emotion") or {}
+    return [f"{name} {s['before']}/{s['n']} → {s['after']}/{s['n']}" for name, s in per_emotion.items()]
 
 
 def _calibration_lines(calibration: dict[str, Any] | None) -> list[str]:

@@ -11,9 +11,10 @@ the steps, a short check round photographs each emotion captured in this run aga
 into a separate store (``captures.check_dir``) that the fine-tune never reads: the
 before/after figure of "Fine-tune now" is on frames the model was not trained on.
 
-The check photos are the app's own, for one before/after figure: a new run's check round
-first deletes the previous run's.  Each step takes crops of one face only, the one
-selected when the step began (``track``): a bystander the selection jumped to is refused.
+The check photos are for one before/after figure: a new run's check round first sets the
+previous run's aside (``CalibrationStore.set_aside``: kept until the user deletes them).
+Each step takes crops of one face only, the one selected when the step began (``track``):
+a bystander the selection jumped to is refused.
 An emotion that already has ``MAX_PER_EMOTION`` photos takes none, and the step says so.
 
 Redo discards only the photos this run took for that step (and repeats it); in the
@@ -33,6 +34,7 @@ import numpy as np
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
 from fer_desktop.write_errors import describe_write_error
 from training.contract.wording import count
+from training.personal_card import check_scores
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,4 @@ class GuidedRun:
 
 def check_text(check: dict | None) -> str:
     """A card's ``check`` record as one line per emotion: ``happy 2/5 → 5/5`` (base model → new model)."""
-    per_emotion = (check or {}).get("per_emotion") or {}
-    lines = [f"{name} {s['before']}/{s['n']} → {s['after']}/{s['n']}" for name, s in per_emotion.items()]
-    return "\n".join(lines)
+    return "\n".join(check_scores(check))
