@@ -35,6 +35,10 @@ class Box:
     def area(self) -> int:
         return self.w * self.h
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.w / 2.0, self.y + self.h / 2.0
+
     def iou(self, other: Box) -> float:
         ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
         iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
@@ -186,7 +190,7 @@ class FaceDetector:
         for look in looks:
             box = look.box
             half = max(box.w, box.h) * AROUND_SCALE / 2
-            cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+            cx, cy = box.centre
             x0, y0 = max(0, round(cx - half)), max(0, round(cy - half))
             x1, y1 = min(width, round(cx + half)), min(height, round(cy + half))
             if x1 - x0 < 8 or y1 - y0 < 8:
@@ -245,9 +249,9 @@ def still_known(box: Box, known: list[Box], near: list[Box]) -> bool:
     if not any(box.iou(k) >= KNOWN_IOU for k in known):
         return False
     reach = 2.0 * max(box.w, box.h)
-    cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
-    others = [o for o in (*known, *near) if o.iou(box) < KNOWN_IOU]
-    return all(max(abs(o.x + o.w / 2.0 - cx), abs(o.y + o.h / 2.0 - cy)) > reach for o in others)
+    cx, cy = box.centre
+    others = [o.centre for o in (*known, *near) if o.iou(box) < KNOWN_IOU]
+    return all(max(abs(ox - cx), abs(oy - cy)) > reach for ox, oy in others)
 
 
 def distinct(looks: list[_Look]) -> list[_Look]:
@@ -324,7 +328,7 @@ def square_crop_box(
     to what the model was trained on.
     """
     height, width = image_shape[:2]
-    cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+    cx, cy = box.centre
     side = max(box.w, box.h) * (1.0 + 2.0 * margin)
     side = min(side, width, height)
     x0 = round(min(max(cx - side / 2.0, 0.0), width - side))
