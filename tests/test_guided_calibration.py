@@ -20,6 +20,7 @@ from fer_desktop.personal.guided import (
     GuidedRun,
     check_text,
 )
+from fer_desktop.pipeline.faces import Box
 from training.contract.labels import CLASS_NAMES
 
 
@@ -268,6 +269,24 @@ def test_a_step_takes_only_the_face_selected_when_it_began_and_says_when_none_is
     assert view.big == "No face selected" and not view.face
     run.skip(5.0)  # the next step takes the face then selected
     assert run.offer(frames(), 8.5, track=8) is not None and len(run.photos()) == 3
+
+
+def test_the_steps_face_found_again_under_a_new_id_is_taken_a_bystander_elsewhere_is_not(stores, face_crop):
+    store, check = stores
+    frames = Frames(face_crop)
+    here, beside, far_off = Box(200, 100, 80, 80), Box(240, 110, 80, 80), Box(450, 100, 80, 80)
+    run = GuidedRun(store, check, now=0.0, steps=STEPS[:2])
+    assert run.offer(frames(), 3.2, track=7, box=here) is not None
+    # The tracker lost face 7 and found it again as 9 a frame later: 7 was just seen, so not yet.
+    assert run.offer(frames(), 3.55, track=9, box=beside) is None
+    # Face 7 unseen for longer than the face timeout: 9, where 7 was, is the step's face now.
+    assert run.offer(frames(), 3.9, track=9, box=beside) is not None
+    assert run.offer(frames(), 4.3, track=9, box=beside) is not None and run.view(4.3).note == ""
+    # A bystander far from where the step's face was is refused, however long the face is gone.
+    assert run.offer(frames(), 5.0, track=11, box=far_off) is None
+    assert run.offer(frames(), 5.5, track=11, box=far_off) is None
+    assert run.view(5.5).note == "Another face is selected: its photos are not taken"
+    assert len(run.photos()) == 3
 
 
 def test_redo_in_the_next_steps_countdown_redoes_the_step_just_captured(stores, face_crop):

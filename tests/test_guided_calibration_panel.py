@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QApplication
 from fer_desktop.personal.guided import STEPS, TIMINGS, check_text
 from fer_desktop.ui.live import calibration_panel
 from fer_desktop.ui.main_window import DEFAULT_SIZE, MainWindow
+from fer_desktop.ui.workers import live_worker
 from tests.conftest import FakeClock
+from tests.test_worker_life_cycle import ScriptedCamera
 
 FRAME_S = 0.35  # fake seconds between two frames: more than the store's throttle
 # The counts asked for below leave room for frames the store refuses as near-duplicates (the
@@ -223,3 +225,30 @@ def test_the_source_stopping_cancels_a_run_keeps_its_photos_and_says_why(qtbot, 
     assert not guided.active()
     live.start()
     assert panel.guided_button.isEnabled()
+
+
+def test_a_stalled_camera_cancels_a_run_keeps_its_photos_and_says_why(
+    qtbot, own_engine, one_face_frame, monkeypatch
+):
+    camera = ScriptedCamera(one_face_frame)
+    monkeypatch.setattr(live_worker, "open_source", lambda spec, resolution=None: camera)
+    monkeypatch.setattr(live_worker.LiveWorker, "stall_s", 0.5)
+    win = MainWindow(own_engine, source="scripted")
+    qtbot.addWidget(win)
+    live = win.live_tab
+    panel = live.calibration
+    guided = panel.guided_view
+    guided.clock = FakeClock(1000.0)
+    try:
+        live.start()
+        qtbot.waitUntil(lambda: live.session.selected_face() is not None, timeout=60000)
+        panel.guided_button.click()
+        assert guided.active()
+        with qtbot.waitSignal(panel.message, timeout=20000) as said:
+            camera.block_after = camera.reads  # the camera's next read blocks: no frame comes
+        text = "The camera stopped sending frames: guided calibration cancelled; its photos are kept."
+        assert said.args[0] == text and guided.big_label.text() == text and not guided.active()
+        assert live.is_running() and panel.guided_button.isEnabled()  # the camera may come back
+    finally:
+        camera.release.set()
+        win.close()

@@ -90,6 +90,28 @@ def test_one_emotion_of_face_crops_with_no_detect(tmp_path, face_crop, capsys):
     assert out.with_suffix(".tflite").is_file() and out.with_suffix(".int8.tflite").is_file()
 
 
+def test_check_photos_are_found_like_the_training_photos_scored_and_never_trained_on(
+    tmp_path, face_crop, capsys
+):
+    root = photo_tree(tmp_path / "me", face_crop, {"happy": 4, "neutral": 4})
+    check = photo_tree(tmp_path / "later", np.roll(face_crop, 9, axis=0), {"happy": 3, "surprise": 2})
+    out = tmp_path / "me.keras"
+    assert run_cli(root, "--out", out, "--steps", "2", "--check", check) == 0
+    card = json.loads(out.with_name("me.card.json").read_text())
+    # Only the emotions trained on are scored; the check photos' faces were found in the photos.
+    assert card["check"]["n"] == 3 and list(card["check"]["per_emotion"]) == ["happy"]
+    assert card["photos"]["trained_on"] == {"happy": 4, "neutral": 4}  # all of them: none held out
+    err = capsys.readouterr().err
+    happy = card["check"]["per_emotion"]["happy"]
+    assert f"check photos (3): {happy['before']}/3 right before, {happy['after']}/3 after; happy " in err
+
+    assert run_cli(root, "--out", tmp_path / "x.keras", "--check", tmp_path / "nowhere") == 1
+    assert "nowhere: no such folder (--check)" in capsys.readouterr().err
+    assert run_cli(root, "--out", tmp_path / "x.keras", "--check", root) == 1
+    assert "must be other photos than those trained on" in capsys.readouterr().err
+    assert not (tmp_path / "x.keras").exists()
+
+
 def test_no_face_in_any_photo_is_an_error(tmp_path, capsys):
     root = tmp_path / "walls"
     (root / "happy").mkdir(parents=True)

@@ -43,6 +43,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         f"offsets learnt from the neutral photos (your resting face) only (default {method})",
     )
     add_margin(personal)
+    personal.add_argument(
+        "--check",
+        metavar="CHECK_DIR",
+        help="CHECK_DIR/<emotion>/… other photos of the same person, never trained on: each emotion "
+        "trained on is scored on them before and after (the card's check)",
+    )
     return personal
 
 
@@ -57,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     from fer_desktop.personal.fine_tune import PersonalizeError, personalize_folder
 
     started = time.monotonic()
+    if args.check and not Path(args.check).is_dir():
+        return fail(f"{args.check}: no such folder (--check)")
+    if args.check and Path(args.check).resolve() == Path(args.path).resolve():
+        return fail(f"{args.check}: the check photos must be other photos than those trained on (--check)")
     base, why = (Path(args.base), "named with --base") if args.base else (active_model_path(), ACTIVE_MODEL)
     announce_model(base, why)
     on_photo = bar_to_total("photo")
@@ -69,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             detect=not args.no_detect,
             margin=args.margin,
             settings=PersonalizeSettings(steps=args.steps, learning_rate=args.lr, method=args.method),
+            check_folder=args.check,
             on_photo=on_photo,
             on_step=lambda done, total, _loss: on_step(done, total),
             log=lambda msg: print(msg, file=sys.stderr),
@@ -91,5 +102,22 @@ def run(args: argparse.Namespace) -> int:
             f"{held['accuracy_after']:.1%} after",
             file=sys.stderr,
         )
+    if args.check:
+        _print_check(card.get("check"), args.check)
     print(f"personalised model written to {args.out} in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def _print_check(check: dict | None, folder: str) -> None:
+    from training.personal_card import check_scores
+
+    if not check:
+        print(f"{folder}: no usable photo of the emotions trained on: nothing to check", file=sys.stderr)
+        return
+    per_emotion = check["per_emotion"].values()
+    before, after = (sum(s[key] for s in per_emotion) for key in ("before", "after"))
+    print(
+        f"check photos ({check['n']}): {before}/{check['n']} right before, {after}/{check['n']} after; "
+        + ", ".join(check_scores(check)),
+        file=sys.stderr,
+    )

@@ -135,14 +135,18 @@ def collect_photos(
 
 
 def check_photos(
-    folder: str | Path | None, labels: Iterable[int] | None = None
+    folder: str | Path | None,
+    labels: Iterable[int] | None = None,
+    detector: FaceDetector | None = None,
+    margin: float = CROP_MARGIN,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The check crops under ``folder`` as (images, labels), only of the emotions in ``labels``
-    (those of the training photos; None: every emotion); None when there are none."""
+    (those of the training photos; None: every emotion); None when there are none.
+    ``detector``: find each photo's largest face as the training photos' are (None: crops)."""
     if folder is None or not Path(folder).is_dir():
         return None
     try:
-        photos = collect_photos(folder, detector=None)
+        photos = collect_photos(folder, detector, margin)
     except PersonalizeError:  # no emotion folder, or no readable crop in them
         return None
     keep = np.ones(len(photos.labels), bool) if labels is None else np.isin(photos.labels, list(labels))
@@ -168,9 +172,10 @@ def personalize_folder(
 ) -> dict[str, Any]:
     """Fine-tune ``base`` on the faces under ``root``; writes ``out``, its TFLite copy and card.
 
-    ``check_folder``: crops of the same person never trained on (``DIR/<emotion>/``, faces
-    already found), scored per emotion before and after (the card's ``check``), only the
-    emotions the training photos have; a missing or empty folder gives no score.
+    ``check_folder``: photos of the same person never trained on (``DIR/<emotion>/``, their
+    faces found as the training photos' are, ``detect``), scored per emotion before and after
+    (the card's ``check``), only the emotions the training photos have; a missing or empty
+    folder gives no score.
     ``name``: the card's name.  Returns the card.
     ``ModelLoadError`` for a bad base model, PersonalizeError for a bad folder.
     """
@@ -184,6 +189,7 @@ def personalize_folder(
     detector = FaceDetector() if detect else None
     try:
         photos = collect_photos(root, detector, margin, on_progress=on_photo)
+        check = check_photos(check_folder, set(photos.labels.tolist()), detector, margin)
     finally:
         if detector is not None:
             detector.close()
@@ -210,7 +216,7 @@ def personalize_folder(
         settings=settings,
         on_step=on_step,
         should_stop=should_stop,
-        check=check_photos(check_folder, set(photos.labels.tolist())),
+        check=check,
         name=name,
     )
     card["photos"].update(

@@ -14,7 +14,8 @@ before/after figure of "Fine-tune now" is on frames the model was not trained on
 The check photos are for one before/after figure: a new run's check round first sets the
 previous run's aside (``CalibrationStore.set_aside``: kept until the user deletes them).
 Each step takes crops of one face only, the one selected when the step began (``track``):
-a bystander the selection jumped to is refused.
+a bystander the selection jumped to is refused.  A face the tracker lost and found again
+under a new id, where the step's face last was, is still the step's face.
 An emotion that already has ``MAX_PER_EMOTION`` photos takes none, and the step says so.
 
 Redo discards only the photos this run took for that step (and repeats it); in the
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
+from fer_desktop.pipeline.faces import Box
 from fer_desktop.write_errors import describe_write_error
 from training.contract.wording import count
 from training.personal_card import check_scores
@@ -114,6 +116,7 @@ class GuidedRun:
         self._taken: dict[tuple[str, int], list[Path]] = {}  # (round, step index) -> photos stored
         self._last_face: float | None = None  # when the step's face was last offered
         self._track: int | None = None  # the face this step takes (the first offered in it)
+        self._last_box: Box | None = None  # where the step's face was when last offered
         self._other_face = False  # the last crop offered was of another face
         self.full = [s.emotion for s in self.steps if store.is_full(s.emotion)]  # at the start, then more
 
@@ -170,20 +173,23 @@ class GuidedRun:
         return [s.emotion for i, s in enumerate(self.steps) if self._taken.get((CALIBRATION, i))]
 
     # -- what the user does -------------------------------------------------------------
-    def offer(self, crop: np.ndarray, now: float, track: int | None = None) -> Path | None:
+    def offer(
+        self, crop: np.ndarray, now: float, track: int | None = None, box: Box | None = None
+    ) -> Path | None:
         """Store ``crop`` under this moment's emotion, if it is a capture phase (the store's rules apply).
 
         ``track``: the selected face's track id; a crop of another face than the step's first
-        is refused (None: not checked)."""
+        is refused (None: not checked), unless it is that face found again (``found_again``).
+        ``box``: where the face is in the frame."""
         self.tick(now)
         if not self.active:
             return None
-        if track is not None and self._track is None:
+        if track is not None and (self._track is None or self.found_again(now, box)):
             self._track = track
         self._other_face = track is not None and track != self._track
         if self._other_face:
             return None
-        self._last_face = now
+        self._last_face, self._last_box = now, box
         emotion = self.emotion_now(now)
         if emotion is None:
             return None
@@ -198,6 +204,16 @@ class GuidedRun:
         elif store.is_full(emotion) and emotion not in self.full and self.round == CALIBRATION:
             self.full.append(emotion)
         return path
+
+    def found_again(self, now: float, box: Box | None) -> bool:
+        """A face at ``box`` is the step's face under a new track id: the step's face has not been
+        seen for ``face_timeout_s`` (its track ended) and this one is where it was last, less
+        than a face width from it.  A bystander elsewhere, or beside a face still tracked, is not."""
+        last = self._last_box
+        if box is None or last is None or self.face_seen(now):
+            return False
+        (x, y), (lx, ly) = box.centre, last.centre
+        return math.hypot(x - lx, y - ly) < max(last.w, last.h)
 
     def face_seen(self, now: float) -> bool:
         """The step's face was offered within ``face_timeout_s`` of ``now``."""
@@ -269,7 +285,7 @@ class GuidedRun:
 
     def _start_step(self, at: float) -> None:
         self.phase, self._since = COUNTDOWN, at
-        self._track, self._other_face = None, False
+        self._track, self._last_box, self._other_face = None, None, False
 
     def _fail(self, text: str) -> None:
         self.phase, self.message = FAILED, text

@@ -95,7 +95,7 @@ class GuidedCalibrationView(QWidget):
         if not self.active():
             return
         if box is not None:
-            path = self.run.offer(crop_face(image, box, CROP_MARGIN), self.clock(), track)
+            path = self.run.offer(crop_face(image, box, CROP_MARGIN), self.clock(), track, box)
             if path is not None:
                 self.captured.emit(str(path))
         self._show()

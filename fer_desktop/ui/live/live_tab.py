@@ -308,7 +308,9 @@ class LiveTab(QWidget):
         self._update_buttons()
 
     def _on_stalled(self, text: str) -> None:
-        """A camera gave no frame for seconds: its last frame is not the present, so it goes."""
+        """A camera gave no frame for seconds: its last frame is not the present, so it goes (and
+        a guided calibration with it: its steps would pass with nothing to capture)."""
+        self.calibration.source_stopped("The camera stopped sending frames")
         self.fps_label.setText(NO_FPS)
         self.reconnect_button.setVisible(self.session.is_camera)
         self.session.clear_picture()
