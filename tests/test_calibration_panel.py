@@ -19,7 +19,7 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     live = win.live_tab
     panel = live.calibration
     user_dir = Path(os.environ["FER_DESKTOP_DATA_DIR"])
-    assert panel.store.root == user_dir / "calibration" and str(panel.store.root) in panel.notice.text()
+    assert panel.store.root == user_dir / "calibration" and str(panel.store.root) in panel.notice.toolTip()
     assert not panel.tune_button.isEnabled()
 
     live.mirror_box.setFocus()
@@ -63,3 +63,33 @@ def test_capture_delete_fine_tune_and_use(qtbot, own_engine, changing_face_video
     panel.delete_all_button.click()
     assert panel.store.total() == 0 and not panel.store.root.exists() and panel.thumbs.count() == 0
     win.close()
+
+
+def test_the_free_capture_fine_tune_use_and_a_full_check_result_fit_the_default_window(
+    qtbot, own_engine, tmp_path, monkeypatch
+):
+    """A long home folder and a check result of seven emotions: nothing to scroll to."""
+    from PySide6.QtWidgets import QApplication
+
+    from fer_desktop.ui.main_window import DEFAULT_SIZE
+    from training.contract.labels import CLASS_NAMES
+
+    deep = tmp_path / "Users" / "alexandra.konstantinopoulou-vanderberg" / "Library" / "Application Support"
+    monkeypatch.setenv("FER_DESKTOP_DATA_DIR", str(deep / "FER Desktop"))
+    win = MainWindow(own_engine)
+    qtbot.addWidget(win)
+    with qtbot.waitExposed(win):
+        win.show()
+    assert (win.width(), win.height()) == DEFAULT_SIZE
+    panel = win.live_tab.calibration
+    assert str(panel.store.root) in panel.notice.toolTip()
+    check = {"n": 35, "per_emotion": {c: {"n": 5, "before": 1, "after": 4} for c in CLASS_NAMES}}
+    panel._on_done({"path": str(tmp_path / "m.keras"), "name": "my face, 6 Dec", "check": check})
+    QApplication.processEvents()
+    side = win.live_tab.side_scroll
+    assert side.verticalScrollBar().maximum() == 0, "the side column needs scrolling"
+    for widget in (panel.enabled_box, panel.guided_button, panel.delete_all_button, panel.tune_button,
+                   panel.use_button, panel.result_label):  # fmt: skip
+        top = widget.mapTo(win, widget.rect().topLeft())
+        assert win.rect().contains(widget.rect().translated(top)), widget
+    assert "disgust 1/5 → 4/5" in panel.result_label.text()

@@ -152,7 +152,7 @@ def test_short_timings_and_the_check_text():
     assert run.view(0.85).phase == DONE  # nothing captured: no check round
     happy, sad = {"n": 5, "before": 2, "after": 5}, {"n": 4, "before": 1, "after": 1}
     check = {"per_emotion": {"happy": happy, "sad": sad}}
-    assert check_text(check) == "happy 2/5 → 5/5\nsad 1/4 → 1/4" and check_text(None) == ""
+    assert check_text(check) == "happy 2/5 → 5/5 · sad 1/4 → 1/4" and check_text(None) == ""
 
 
 def test_a_personal_model_gets_a_readable_name_and_its_card_the_check_line(monkeypatch):

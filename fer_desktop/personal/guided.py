@@ -369,5 +369,6 @@ class GuidedRun:
 
 
 def check_text(check: dict | None) -> str:
-    """A card's ``check`` record as one line per emotion: ``happy 2/5 → 5/5`` (base model → new model)."""
-    return "\n".join(check_scores(check))
+    """A card's ``check`` record in one wrapping line: ``happy 2/5 → 5/5 · sad 1/4 → 1/4`` (base
+    model → new model); a line per emotion would push the panel's buttons below the window."""
+    return " · ".join(check_scores(check))

@@ -87,9 +87,11 @@ class CalibrationPanel(QGroupBox):
         self.guided_view = GuidedCalibrationView(self.store, self.check_store)
         self.guided_view.hide()
         self.notice = QLabel(
-            f"While on, crops of the selected face are saved to {self.store.root} "
-            "until you delete them. Pick an emotion (or keys 1–7) and make that face."
+            "While on, crops of the selected face are saved to your calibration folder until you "
+            "delete them. Pick an emotion (or keys 1–7) and make that face."
         )
+        # The folder in the tooltip: a long home folder in the text pushed Fine-tune below the window.
+        self.notice.setToolTip(f"Calibration folder: {self.store.root}")
         self.notice.setWordWrap(True)
         self.emotion_buttons = QButtonGroup(self)
         grid = QGridLayout()
@@ -355,7 +357,7 @@ class CalibrationPanel(QGroupBox):
         if check:
             text = (
                 f"“{card.get('name')}”: right on {check['n']} check photos never trained on, "
-                f"base model → new model:\n{check_text(check)}"
+                f"base model → new model: {check_text(check)}"
             )
         elif held:
             text = (
