@@ -86,6 +86,7 @@ class Evaluator:
         self.feats = {name: features(base, s.images) for name, s in self.sets.items()}
         self.kernel, self.bias = head_weights(base)
         self.base_probs = {name: predict_probs(base, s.images) for name, s in self.sets.items()}
+        self.reference = None  # the base card's reference features, as ``personalize`` reads them
 
     def head_probs(self, kernel, bias) -> dict[str, np.ndarray]:
         from training.personal_offsets import log_softmax
@@ -110,7 +111,7 @@ class Evaluator:
 def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray, args) -> list[tuple]:
     """[(variant, probs, seconds)] for one method on one person's split."""
     from training.config import PersonalizeSettings
-    from training.personal_offsets import fit_head, log_softmax, rest_face_offsets
+    from training.personal_offsets import fit_head, log_softmax, reference_offsets, rest_face_offsets
     from training.personalize import mix_weights, personalize_model
 
     persons = ev.sets["persons"]
@@ -119,7 +120,7 @@ def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray,
     if method == "shipped":
         from training.personalize import calibrate
 
-        result = calibrate(ev.base, x, y, PersonalizeSettings())
+        result = calibrate(ev.base, x, y, PersonalizeSettings(), reference=ev.reference)
         return [(result.method, ev.model_probs(result.model, np.union1d(train, test)), result.wall_time_s)]
     if method == "ft":
         settings = PersonalizeSettings(mix=1.0, distill_weight=args.distill, steps=args.steps,
@@ -140,8 +141,16 @@ def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray,
             out.append((f"l2 {l2:g}", ev.head_probs(kernel, bias), time.monotonic() - started))
         return out
     log_probs = log_softmax(feats @ ev.kernel + ev.bias)
-    return [(f"margin {m:g}", ev.head_probs(ev.kernel, ev.bias + rest_face_offsets(log_probs, m)),
-             time.monotonic() - started) for m in args.margins]  # fmt: skip
+    out = [(f"margin {m:g}", ev.head_probs(ev.kernel, ev.bias + rest_face_offsets(log_probs, m)),
+            time.monotonic() - started) for m in args.margins]  # fmt: skip
+    if ev.reference is not None:
+        moved = reference_offsets(feats, ev.reference, ev.kernel)
+        moved_probs = log_softmax(log_probs + moved)
+        out += [(f"reference, margin {m:g}",
+                 ev.head_probs(ev.kernel, ev.bias + moved + rest_face_offsets(moved_probs, m)),
+                 time.monotonic() - started) for m in args.margins]  # fmt: skip
+        out.append(("reference alone", ev.head_probs(ev.kernel, ev.bias + moved), time.monotonic() - started))
+    return out
 
 
 def _mirror_feats(ev: Evaluator, x: np.ndarray) -> np.ndarray:
@@ -199,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from fer_desktop.paths import default_model_path
+    from training.contract.model_card import read_card
     from training.model import load_model
+    from training.reference_features import reference_mean
 
     cache = Path(args.cache)
     base_path = Path(args.model) if args.model else default_model_path()
@@ -207,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     sfew = person_data.sfew_subset(cache, args.sfew_n)
     public = person_data.public_subset(cache, args.public_n)
     ev = Evaluator(load_model(base_path), persons, sfew, public)
+    ev.reference = reference_mean(read_card(base_path), ev.kernel.shape[0])
     base_sfew, base_public = ev.accuracy(ev.base_probs, "sfew"), ev.accuracy(ev.base_probs, "public")
     people = sorted({performer(p) for p in persons.paths})[: args.persons]
     print(f"base {base_path.name}: sfew_dev {len(sfew.labels)} faces {base_sfew:.1%}, PublicTest "

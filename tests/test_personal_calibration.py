@@ -77,6 +77,29 @@ def test_rest_face_lowers_neutral_when_the_model_is_too_sure_of_it():
     assert np.isclose(after[NEUTRAL] - np.delete(after, NEUTRAL).max(), 1.0)
 
 
+def test_compared_with_the_reference_face_a_slight_smile_of_this_face_reads_happy():
+    """A face whose resting colour is far from the model's average face (greenish: little red)
+    keeps its answers relative to its rest: its slight smile (a little redder than its rest,
+    still less red than an average face) reads happy once the rest is compared with the
+    reference, and neutral with the margin offsets alone."""
+    from training.evaluate import predict_probs
+    from training.personalize import calibrate
+
+    base = colour_model()
+    resting = np.stack([flat((0.1, 0.5, 0.5), 3, seed) for seed in range(2)])
+    slight_smile = flat((0.3, 0.5, 0.5))[None]
+    reference = np.array([0.5, 0.5, 0.5])  # the model's average training face
+    alone = calibrate(base, resting, np.full(2, NEUTRAL))
+    compared = calibrate(base, resting, np.full(2, NEUTRAL), reference=reference)
+    assert compared.strength["reference"] and not alone.strength["reference"]
+    for result in (alone, compared):  # either way the resting face reads neutral
+        assert predict_probs(result.model, resting).argmax(axis=1).tolist() == [NEUTRAL, NEUTRAL]
+    assert predict_probs(alone.model, slight_smile).argmax() == NEUTRAL
+    assert predict_probs(compared.model, slight_smile).argmax() == HAPPY
+    blue = flat((0.1, 0.5, 0.9))[None]  # this face, sad: still sad
+    assert predict_probs(compared.model, blue).argmax() == SAD
+
+
 def test_one_emotion_given_alone_does_not_take_over_the_others(face_crop, model_path):
     """Three photos of one face as "happy": other faces (scikit-image's LFW sample) keep their answers."""
     from skimage import data
@@ -116,6 +139,8 @@ def test_rest_face_from_the_command_line_leaves_the_base_file_untouched(tmp_path
 
     base = tmp_path / "base.keras"
     base.write_bytes(model_path.read_bytes())
+    base_card = model_path.with_name(model_path.stem + ".card.json")
+    (tmp_path / "base.card.json").write_bytes(base_card.read_bytes())
     before = _sha256(base)
     root = _crop_tree(tmp_path / "me", face_crop, {"neutral": 2})
     out = tmp_path / "me.keras"
@@ -129,6 +154,10 @@ def test_rest_face_from_the_command_line_leaves_the_base_file_untouched(tmp_path
     fit = card["calibration"]["on_its_photos"]
     assert fit["n"] == 2 and fit["accuracy_after"] > fit["accuracy_before"]
     assert "Method: rest-face" in out.with_name("me.card.md").read_text()
+    # The shipped card has the reference face: the rest-face model used it and keeps it (only
+    # its bias changed: its features are the base's).
+    reference = json.loads(base_card.read_text())["reference_features"]
+    assert strength["reference"] and card["reference_features"] == reference
 
 
 def test_rest_face_without_neutral_photos_is_a_clear_error(tmp_path, face_crop, capsys):

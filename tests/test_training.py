@@ -174,6 +174,12 @@ def test_train_then_eval_cli_writes_the_json_contract(tmp_path, kaggle_tree, cap
     assert (
         int8["calibration"]["source"].startswith("training images") and int8["calibration"]["images"] == 300
     )
+    # The reference face the rest-face calibration compares a user's resting face with.
+    from training.reference_features import reference_mean
+
+    reference = card["reference_features"]
+    assert reference["source"].startswith("training images") and reference["images"] > 0
+    assert reference_mean(card, len(reference["mean"])) is not None and len(reference["mean"]) > 7
 
     warm = tmp_path / "warm"
     args = ["train", "--data", str(kaggle_tree), "--epochs", "1", "--batch-size", "16"]

@@ -250,6 +250,7 @@ def train(
     model_path = out / "model.keras"
     lite = save_model(model, model_path, data.train.images, f"training images ({data.source})")
     card = make_card(config, model, model_path, data, outcome, weights, init, evaluation, baseline, lite)
+    card.update(_reference(model, data))
     card["distribution"] = {
         "strategy": strategy_name(strategy),
         "workers": role.workers,
@@ -258,6 +259,17 @@ def train(
     write_card(model_path, card)
     tf.keras.backend.clear_session()
     return card
+
+
+def _reference(model, data: PreparedData) -> dict[str, Any]:
+    """The card's ``reference_features`` (for rest-face calibration), where the model ends in a
+    softmax Dense layer; nothing otherwise."""
+    from training.reference_features import CARD_KEY, reference_record
+
+    try:
+        return {CARD_KEY: reference_record(model, data.train.images, f"training images ({data.source})")}
+    except ValueError:  # no softmax Dense layer last: no rest-face reference for it
+        return {}
 
 
 @dataclass

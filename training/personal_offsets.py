@@ -16,6 +16,13 @@ what is peculiar to this face (its brows, its mouth at rest), so it is the same
 on every photo of it: a sad face of this person still reads sad when its
 sadness is more than the resting face's.
 
+With the model's reference face (``training.reference_features``: its mean features over
+its training images) the resting face is first compared with it: what sets this face at
+rest apart from the model's average face is taken out of every photo of it
+(``reference_offsets``), and the offsets above then make the resting face read neutral by
+the margin.  Measured one person at a time, this reference is what lifts the person's other
+expressions (docs/experiments/2026-12-06-rest-face-reference.md).
+
 Stdlib, NumPy and Keras only (no ``fer_desktop``, no Qt).
 """
 
@@ -87,6 +94,17 @@ def rest_face_offsets(log_probs: np.ndarray, margin: float = 1.0) -> np.ndarray:
     return offsets
 
 
+def reference_offsets(rest_features: np.ndarray, reference: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Logit offsets that move the resting face's mean features onto the model's reference face.
+
+    ``logits = W f + b``: taking ``d = mean(rest) - reference`` out of every feature vector
+    of this face, ``W (f - d) + b``, is the bias change ``-W d``; the photos' other
+    differences from the resting face (the expression) are left as they are.
+    """
+    shift = np.asarray(rest_features, np.float64).mean(axis=0) - np.asarray(reference, np.float64)
+    return -(shift @ np.asarray(kernel, np.float64))
+
+
 def fit_head(
     feats: np.ndarray,
     labels: np.ndarray,
@@ -139,19 +157,26 @@ def with_head(model, kernel: np.ndarray, bias: np.ndarray):
     return clone
 
 
-def rest_face_model(base, images: np.ndarray, margin: float) -> tuple[Any, dict[str, Any]]:
+def rest_face_model(
+    base, images: np.ndarray, margin: float, reference: np.ndarray | None = None
+) -> tuple[Any, dict[str, Any]]:
     """A copy of ``base`` calibrated on resting-face crops, and what it did (for the card).
 
-    The offsets are computed on the photos and their mirror images and added to
-    the last layer's bias: an ordinary model, nothing else changes.
+    The offsets are computed on the photos and their mirror images and added to the last
+    layer's bias: an ordinary model, nothing else changes.  ``reference``: the base's
+    reference features (``training.reference_features``); the resting face is first
+    compared with it, without it only the margin offsets are set.
     """
     crops = np.concatenate([images, images[:, :, ::-1]])
     kernel, bias = head_weights(base)
-    log_probs = log_softmax(features(base, crops) @ kernel + bias)
-    offsets = rest_face_offsets(log_probs, margin)
+    feats = features(base, crops)
+    log_probs = log_softmax(feats @ kernel + bias)
+    moved = np.zeros(NUM_CLASSES) if reference is None else reference_offsets(feats, reference, kernel)
+    offsets = moved + rest_face_offsets(log_softmax(log_probs + moved), margin)
     after = log_softmax(log_probs + offsets)
     strength = {
         "margin": margin,
+        "reference": reference is not None,
         "photos": len(images),
         "offsets": {name: round(float(v), 4) for name, v in zip(CLASS_NAMES, offsets, strict=True) if v},
         "neutral_on_rest_face_before": round(float(np.exp(log_probs[:, NEUTRAL]).mean()), 4),

@@ -192,12 +192,14 @@ def calibrate(
     settings: PersonalizeSettings | None = None,
     on_step: Callable[[int, int, float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    reference: np.ndarray | None = None,
 ) -> PersonalizeResult:
     """The personal calibration ``personalize`` runs: the method and its strength chosen from the photos.
 
     A fine-tune whose mix grows with the number of emotions given
     (``PersonalizeSettings.mix_for``), or, on resting-face photos, the rest-face
-    offsets (only the neutral photos are used).  ``base`` is left unchanged.
+    offsets (only the neutral photos are used), compared with the base's reference
+    features when it has them (``reference``).  ``base`` is left unchanged.
     """
     settings = settings or PersonalizeSettings()
     images = np.asarray(images, dtype=np.uint8)
@@ -209,7 +211,7 @@ def calibrate(
 
         started = time.monotonic()
         resting = images[labels == CLASS_INDEX["neutral"]]
-        model, strength = rest_face_model(base, resting, settings.rest_margin)
+        model, strength = rest_face_model(base, resting, settings.rest_margin, reference)
         if on_step is not None:
             on_step(1, 1, 0.0)
         return PersonalizeResult(model, [], time.monotonic() - started, False, method, strength)
@@ -284,6 +286,7 @@ def personalize_and_save(
     holdout_every: int = 4,
     check: tuple[np.ndarray, np.ndarray] | None = None,
     name: str | None = None,
+    reference: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fine-tune, measure on held-out photos when there are enough, write model + TFLite copy + card.
 
@@ -292,6 +295,8 @@ def personalize_and_save(
     (images, labels) of photos taken apart for the purpose (a guided calibration's
     check round), scored per emotion with the base and the new model (the card's
     ``check``); with them nothing is held out.  ``name``: the card's name (default: the file's stem).
+    ``reference``: the base card's ``reference_features`` record (a rest-face model keeps it:
+    only its bias changed, its features are the base's).
     """
     from pathlib import Path
 
@@ -301,7 +306,10 @@ def personalize_and_save(
     out = Path(out)
     base_sha = file_sha256(base_path)  # before anything: the base file may be replaced later
     train_idx, held_idx = training_split(labels, holdout_every, settings.seed, check)
-    result = calibrate(base, images[train_idx], labels[train_idx], settings, on_step, should_stop)
+    from training.reference_features import CARD_KEY, reference_mean
+
+    mean = reference_mean({CARD_KEY: reference}, int(base.layers[-1].input.shape[-1]))
+    result = calibrate(base, images[train_idx], labels[train_idx], settings, on_step, should_stop, mean)
     fitted = train_idx  # the photos the calibration used (rest-face: the neutral ones)
     if result.method == "rest-face":
         fitted = train_idx[labels[train_idx] == CLASS_INDEX["neutral"]]
@@ -354,6 +362,8 @@ def personalize_and_save(
     }
     if check is not None and len(check[1]):
         card["check"] = per_emotion_scores(base, result.model, *check)
+    if result.method == "rest-face" and mean is not None:
+        card[CARD_KEY] = reference
     write_personal_card(out, card)
     return card
 

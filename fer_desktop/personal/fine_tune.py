@@ -196,6 +196,7 @@ def personalize_folder(
     log(photos.summary())
     from fer_desktop.models.classifier import load_checked_model
     from training.config import PersonalizeSettings
+    from training.contract.model_card import read_card
     from training.personalize import choose_method, personalize_and_save
 
     settings = settings or PersonalizeSettings()
@@ -218,6 +219,7 @@ def personalize_folder(
         should_stop=should_stop,
         check=check,
         name=name,
+        reference=(read_card(base) or {}).get("reference_features"),
     )
     card["photos"].update(
         folder=str(Path(root).resolve()),
