@@ -117,9 +117,18 @@ def test_one_emotion_given_alone_does_not_take_over_the_others(face_crop, model_
     result = calibrate(base, mine, np.full(3, HAPPY), settings)
     assert result.method == "fine-tune" and result.strength["emotions_given"] == 1
     assert result.strength["mix"] < settings.mix  # one emotion: a fraction of the full strength
+    assert result.strength["distill_weight"] == settings.distill_weight > 0  # and the base's outputs kept
     before, after = predict_probs(base, others).argmax(1), predict_probs(result.model, others).argmax(1)
     assert np.mean(before == after) >= 0.95
     assert np.mean(after == HAPPY) - np.mean(before == HAPPY) <= 0.03
+
+
+def test_photos_of_four_emotions_or_more_tune_at_full_strength_without_distillation():
+    from training.config import PersonalizeSettings
+
+    settings = PersonalizeSettings()
+    assert [settings.mix_for(n) for n in (1, 2, 4, 7)] == [0.25, 0.5, 1.0, 1.0]
+    assert [settings.distill_for(n) for n in (1, 3, 4, 7)] == [0.3, 0.3, 0.0, 0.0]
 
 
 def _sha256(path: Path) -> str:

@@ -62,13 +62,16 @@ PERSONALIZE_METHODS = ("auto", "fine-tune", "rest-face")
 
 @dataclass
 class PersonalizeSettings:
-    steps: int = 30
+    steps: int = 60
     learning_rate: float = 1e-4
     layers: str = "all"  # "all": every weight; "bn_head": batch-norm scales/offsets and the last layer
     freeze_bn_stats: bool = True  # keep the base's batch-norm statistics (see the module docstring)
-    # mix 1.0, distillation 0.3: chosen one person at a time, see
-    # docs/experiments/2026-12-03-person-calibration.md
-    distill_weight: float = 0.3  # weight of the term that keeps the base's outputs on augmented copies
+    # Chosen one person at a time (docs/experiments/2026-12-03-person-calibration.md and
+    # 2026-12-06-rest-face-reference.md): with photos of fewer emotions than full strength, a term
+    # that keeps the base's outputs on augmented copies (this weight) and a partial mix; at full
+    # strength the fine-tune is the person's alone (full_strength_distill).
+    distill_weight: float = 0.3
+    full_strength_distill: float = 0.0
     distill_erasing: float = 0.5  # share of the distillation copies with a random rectangle erased
     label_smoothing: float = 0.1
     mix: float = 1.0  # share of the fine-tuned weights in the result, the rest the base's (WiSE-FT style)
@@ -87,3 +90,9 @@ class PersonalizeSettings:
     def mix_for(self, emotions_given: int) -> float:
         """The share of the fine-tuned weights kept for photos of ``emotions_given`` emotions."""
         return self.mix * min(1.0, emotions_given / max(1, self.full_strength_emotions))
+
+    def distill_for(self, emotions_given: int) -> float:
+        """The distillation weight for photos of ``emotions_given`` emotions: the base's outputs
+        are kept where the photos cover only some emotions, not where they cover the face."""
+        full = emotions_given >= self.full_strength_emotions
+        return self.full_strength_distill if full else self.distill_weight

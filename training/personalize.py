@@ -5,21 +5,22 @@ subtle smile).  A few photos of that face, one per emotion or even a single
 emotion, are enough to correct it if the fine-tune is short and gentle: the
 crops and their mirror images, a low learning rate, a few full-batch steps,
 the base's batch-norm statistics frozen (one person's photos would otherwise
-replace the statistics of thousands of faces within a few steps) and a light
-distillation term that keeps the base model's outputs on strongly augmented
-copies of the photos.
+replace the statistics of thousands of faces within a few steps) and, where the
+photos cover only some emotions, a light distillation term that keeps the base
+model's outputs on strongly augmented copies of the photos.
 
 How far the result moves from the base is set by how much the photos cover
-(``calibrate``): with four emotions or more it is the fine-tuned model itself,
-with fewer it lies part of the way from the base's weights (one emotion: a
-quarter), so that one emotion given alone barely moves the model on the others.
+(``calibrate``): with four emotions or more it is the fine-tuned model itself, tuned
+without the distillation term (the photos cover the face: the model is the person's);
+with fewer it keeps that term and lies part of the way from the base's weights (one
+emotion: a quarter), so that one emotion given alone barely moves the model on the others.
 Photos of the resting face alone get another method, class offsets on the last
 layer (``training.personal_offsets``): a fine-tune taught only "this is my
 neutral" learns to say neutral for this face whatever it does.  Measured one
 person at a time with ``bench/bench_person.py``
-(docs/experiments/2026-12-03-person-calibration.md): a personal model is for
-its person, and the full-strength fine-tune that gains most on them costs other
-people's faces a few points; that trade was made for the person.
+(docs/experiments/2026-12-03-person-calibration.md, 2026-12-06-rest-face-reference.md):
+a personal model is for its person, and the full-strength fine-tune that gains most on
+them costs other people's faces several points; that trade was made for the person.
 
 Takes arrays (``to_model_input`` crops and class indices), never files: the
 photo and face side lives in ``fer_desktop.personal.fine_tune``.
@@ -216,10 +217,10 @@ def calibrate(
             on_step(1, 1, 0.0)
         return PersonalizeResult(model, [], time.monotonic() - started, False, method, strength)
     given = len(np.unique(labels))
-    mix = settings.mix_for(given)
-    result = personalize_model(base, images, labels, replace(settings, mix=mix), on_step, should_stop)
-    result.strength = {"emotions_given": given, "mix": round(mix, 4),
-                       "distill_weight": settings.distill_weight}  # fmt: skip
+    mix, distill = settings.mix_for(given), settings.distill_for(given)
+    tuned = replace(settings, mix=mix, distill_weight=distill)
+    result = personalize_model(base, images, labels, tuned, on_step, should_stop)
+    result.strength = {"emotions_given": given, "mix": round(mix, 4), "distill_weight": distill}
     return result
 
 
