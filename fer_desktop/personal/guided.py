@@ -29,14 +29,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fer_desktop.personal.captures import MAX_PER_EMOTION, CalibrationStore
-from fer_desktop.pipeline.faces import Box
 from fer_desktop.write_errors import describe_write_error
 from training.contract.wording import count
 from training.personal_card import check_scores
+
+if TYPE_CHECKING:
+    from fer_desktop.pipeline.faces import Box
 
 
 @dataclass(frozen=True)
