@@ -3,10 +3,12 @@
 ``fer-desktop train`` writes its card itself; a model trained elsewhere gets the same card
 here, on the machine with the data: the recipe (in ``training.config.TrainConfig``'s keys, so
 every card reads alike, plus the exact command), the training set's fingerprint, the
-figures on FER2013 (PublicTest, PrivateTest, PrivateTest with TTA) and the TFLite copy.  The
-run's own facts (epochs, steps, wall time, the device) come from its log.  Reports on faces
-the model was not trained for join the card as for any model: ``fer-desktop eval --json``,
-then ``python -m training.card MODEL --evaluation NAME=REPORT.json``.
+figures on FER2013 (PublicTest, PrivateTest, PrivateTest with TTA), the float and int8
+TFLite copies (the int8 one calibrated on its training images) and its reference features
+(for the rest-face calibration), as training writes them.  The run's own facts (epochs,
+steps, wall time, the device) come from its log.  Reports on faces the model was not
+trained for join the card as for any model: ``fer-desktop eval --json``, then
+``python -m training.card MODEL --evaluation NAME=REPORT.json``.
 
     PYTHONPATH=. .venv/bin/python scripts/gpu/make_card.py RUN/skd.keras --log RUN/skd.log \
         --teacher-log RUN/t1.log --teacher-log RUN/t2.log --command "..." --device "NVIDIA H100"
@@ -28,6 +30,7 @@ from training.contract.labels import CLASS_NAMES
 from training.contract.preprocess import preprocessing_record
 from training.data_prep import class_weights, prepare_data
 from training.fit import evaluate_model
+from training.reference_features import CARD_KEY, reference_record
 from training.run_card import data_record
 
 DATA = Path("../shared/data")  # beside the repository, as every command of the README runs from its root
@@ -171,7 +174,8 @@ def main() -> None:
         },
         "evaluation": evaluation,
         "baseline": None,
-        "tflite": write_tflite(model, args.model),
+        "tflite": write_tflite(model, args.model, data.train.images, f"training images ({data.source})"),
+        CARD_KEY: reference_record(model, data.train.images, f"training images ({data.source})"),
         "preprocessing": preprocessing_record(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
