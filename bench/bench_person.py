@@ -187,6 +187,8 @@ def summarise(ev: Evaluator, rows: list[dict], scenario: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from training.config import PersonalizeSettings
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -197,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sfew-n", type=int, default=300, help="sfew_dev faces for the cost to others")
     parser.add_argument("--public-n", type=int, default=500, help="PublicTest images for the cost to others")
     parser.add_argument("--mixes", type=float, nargs="+", default=[1.0, 0.5])
-    parser.add_argument("--distill", type=float, default=0.3)
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--lr", type=float, default=1e-4)
+    shipped = PersonalizeSettings()  # the ``ft`` method's defaults: today's full-strength fine-tune
+    parser.add_argument("--distill", type=float, default=shipped.full_strength_distill)
+    parser.add_argument("--steps", type=int, default=shipped.steps)
+    parser.add_argument("--lr", type=float, default=shipped.learning_rate)
     parser.add_argument("--l2", type=float, nargs="+", default=[0.01, 0.1])
     parser.add_argument("--margins", type=float, nargs="+", default=[0.0, 0.5, 1.0])
     parser.add_argument("--cache", default="/tmp/person-cache", help="where the face crops are cached")

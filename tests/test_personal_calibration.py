@@ -166,7 +166,20 @@ def test_rest_face_from_the_command_line_leaves_the_base_file_untouched(tmp_path
     # The shipped card has the reference face: the rest-face model used it and keeps it (only
     # its bias changed: its features are the base's).
     reference = json.loads(base_card.read_text())["reference_features"]
-    assert strength["reference"] and card["reference_features"] == reference
+    kept = card["reference_features"]
+    assert strength["reference"] and {k: v for k, v in kept.items() if k != "applied_offsets"} == reference
+
+    # Calibrated again on the same photos, the rest-face model gives the same model: its
+    # offsets are replaced, not added to (the reference shift would count twice).
+    again = tmp_path / "again.keras"
+    assert main(["personalize", str(root), "--out", str(again), "--base", str(out), "--no-detect"]) == 0
+    from training.model import load_model
+
+    once_bias, twice_bias = (load_model(m).layers[-1].get_weights()[1] for m in (out, again))
+    assert np.allclose(once_bias, twice_bias, atol=1e-3)
+    assert json.loads(again.with_name("again.card.json").read_text())["calibration"]["strength"][
+        "replaced_earlier_offsets"
+    ]
 
 
 def test_rest_face_without_neutral_photos_is_a_clear_error(tmp_path, face_crop, capsys):

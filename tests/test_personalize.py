@@ -102,6 +102,7 @@ def test_check_photos_are_found_like_the_training_photos_scored_and_never_traine
     assert card["check"]["n"] == 3 and list(card["check"]["per_emotion"]) == ["happy"]
     assert card["photos"]["trained_on"] == {"happy": 4, "neutral": 4}  # all of them: none held out
     err = capsys.readouterr().err
+    assert "check photos: 5 photos: 5 faces (happy 3, surprise 2), 0 without a face, 0 unreadable" in err
     happy = card["check"]["per_emotion"]["happy"]
     assert f"check photos (3): {happy['before']}/3 right before, {happy['after']}/3 after; happy " in err
 
@@ -109,6 +110,9 @@ def test_check_photos_are_found_like_the_training_photos_scored_and_never_traine
     assert "nowhere: no such folder (--check)" in capsys.readouterr().err
     assert run_cli(root, "--out", tmp_path / "x.keras", "--check", root) == 1
     assert "must be other photos than those trained on" in capsys.readouterr().err
+    (check / "happpy").mkdir()
+    assert run_cli(root, "--out", tmp_path / "x.keras", "--check", check) == 1
+    assert "unknown emotion folder(s): happpy" in capsys.readouterr().err
     assert not (tmp_path / "x.keras").exists()
 
 

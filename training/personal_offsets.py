@@ -158,17 +158,25 @@ def with_head(model, kernel: np.ndarray, bias: np.ndarray):
 
 
 def rest_face_model(
-    base, images: np.ndarray, margin: float, reference: np.ndarray | None = None
+    base,
+    images: np.ndarray,
+    margin: float,
+    reference: np.ndarray | None = None,
+    applied: np.ndarray | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """A copy of ``base`` calibrated on resting-face crops, and what it did (for the card).
 
     The offsets are computed on the photos and their mirror images and added to the last
     layer's bias: an ordinary model, nothing else changes.  ``reference``: the base's
     reference features (``training.reference_features``); the resting face is first
-    compared with it, without it only the margin offsets are set.
+    compared with it, without it only the margin offsets are set.  ``applied``: offsets an
+    earlier rest-face calibration added to this base's bias; they are taken out first, so
+    that calibrating a rest-face model again replaces its offsets instead of adding to them.
     """
     crops = np.concatenate([images, images[:, :, ::-1]])
     kernel, bias = head_weights(base)
+    if applied is not None:
+        bias = bias - applied
     feats = features(base, crops)
     log_probs = log_softmax(feats @ kernel + bias)
     moved = np.zeros(NUM_CLASSES) if reference is None else reference_offsets(feats, reference, kernel)
@@ -182,4 +190,12 @@ def rest_face_model(
         "neutral_on_rest_face_before": round(float(np.exp(log_probs[:, NEUTRAL]).mean()), 4),
         "neutral_on_rest_face_after": round(float(np.exp(after[:, NEUTRAL]).mean()), 4),
     }
+    if applied is not None:
+        strength["replaced_earlier_offsets"] = True
     return with_head(base, kernel, bias + offsets), strength
+
+
+def offsets_array(strength: dict[str, Any]) -> np.ndarray:
+    """A rest-face card's ``offsets`` (non-zero classes by name) as one value per class."""
+    named = strength.get("offsets", {})
+    return np.array([float(named.get(name, 0.0)) for name in CLASS_NAMES])

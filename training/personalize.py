@@ -136,11 +136,13 @@ def personalize_model(
     def step(x, y):
         x = tf.cast(x, tf.float32)
         x_fit = light(x, training=True)
-        x_keep = strong(x, training=True)
-        kept = base(x_keep, training=False)
+        distill = settings.distill_weight > 0  # at full strength: no copies, no base pass
+        if distill:
+            x_keep = strong(x, training=True)
+            kept = base(x_keep, training=False)
         with tf.GradientTape() as tape:
             loss = ce(y, student(x_fit, training=bn_training))
-            if settings.distill_weight > 0:
+            if distill:
                 loss += weight * kl(kept, student(x_keep, training=bn_training))
         grads = tape.gradient(loss, student.trainable_variables)
         optimizer.apply_gradients(zip(grads, student.trainable_variables, strict=True))
@@ -194,13 +196,15 @@ def calibrate(
     on_step: Callable[[int, int, float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     reference: np.ndarray | None = None,
+    applied: np.ndarray | None = None,
 ) -> PersonalizeResult:
     """The personal calibration ``personalize`` runs: the method and its strength chosen from the photos.
 
     A fine-tune whose mix grows with the number of emotions given
     (``PersonalizeSettings.mix_for``), or, on resting-face photos, the rest-face
     offsets (only the neutral photos are used), compared with the base's reference
-    features when it has them (``reference``).  ``base`` is left unchanged.
+    features when it has them (``reference``; ``applied``: the offsets an earlier rest-face
+    calibration left in the base's bias, replaced).  ``base`` is left unchanged.
     """
     settings = settings or PersonalizeSettings()
     images = np.asarray(images, dtype=np.uint8)
@@ -212,7 +216,7 @@ def calibrate(
 
         started = time.monotonic()
         resting = images[labels == CLASS_INDEX["neutral"]]
-        model, strength = rest_face_model(base, resting, settings.rest_margin, reference)
+        model, strength = rest_face_model(base, resting, settings.rest_margin, reference, applied)
         if on_step is not None:
             on_step(1, 1, 0.0)
         return PersonalizeResult(model, [], time.monotonic() - started, False, method, strength)
@@ -307,10 +311,14 @@ def personalize_and_save(
     out = Path(out)
     base_sha = file_sha256(base_path)  # before anything: the base file may be replaced later
     train_idx, held_idx = training_split(labels, holdout_every, settings.seed, check)
-    from training.reference_features import CARD_KEY, reference_mean
+    from training.personal_offsets import offsets_array
+    from training.reference_features import CARD_KEY, applied_offsets, reference_mean
 
     mean = reference_mean({CARD_KEY: reference}, int(base.layers[-1].input.shape[-1]))
-    result = calibrate(base, images[train_idx], labels[train_idx], settings, on_step, should_stop, mean)
+    applied = applied_offsets({CARD_KEY: reference}) if mean is not None else None
+    result = calibrate(
+        base, images[train_idx], labels[train_idx], settings, on_step, should_stop, mean, applied
+    )
     fitted = train_idx  # the photos the calibration used (rest-face: the neutral ones)
     if result.method == "rest-face":
         fitted = train_idx[labels[train_idx] == CLASS_INDEX["neutral"]]
@@ -364,7 +372,9 @@ def personalize_and_save(
     if check is not None and len(check[1]):
         card["check"] = per_emotion_scores(base, result.model, *check)
     if result.method == "rest-face" and mean is not None:
-        card[CARD_KEY] = reference
+        # The base's features, the base's reference; and what is now in the bias, for a later run.
+        offsets = offsets_array(result.strength)
+        card[CARD_KEY] = {**reference, "applied_offsets": [round(float(v), 4) for v in offsets]}
     write_personal_card(out, card)
     return card
 

@@ -16,10 +16,13 @@ existing model (the shipped one) its record.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from training.contract.labels import NUM_CLASSES
 
 REFERENCE_IMAGES = 3000
 CARD_KEY = "reference_features"
@@ -53,6 +56,16 @@ def reference_mean(card: dict[str, Any] | None, width: int) -> np.ndarray | None
     return mean
 
 
+def applied_offsets(card: dict[str, Any] | None) -> np.ndarray | None:
+    """The rest-face offsets already in a model's bias (a rest-face model's card), else None."""
+    record = (card or {}).get(CARD_KEY)
+    values = record.get("applied_offsets") if isinstance(record, dict) else None
+    if not isinstance(values, list) or len(values) != NUM_CLASSES:
+        return None
+    offsets = np.asarray(values, dtype=np.float64)
+    return offsets if np.all(np.isfinite(offsets)) else None
+
+
 def add_reference(keras_path: str | Path, data: str | Path, split: str = "train") -> dict[str, Any]:
     """Record the reference features of an existing model (with a card) from its training data."""
     from training.card import write_card
@@ -78,7 +91,11 @@ def main() -> int:
     parser.add_argument("data", type=Path, help="its training data: FER2013 folder or csv, or class folders")
     parser.add_argument("--split", default="train", help="the split to average over (default train)")
     args = parser.parse_args()
-    record = add_reference(args.model, args.data, args.split)
+    try:
+        record = add_reference(args.model, args.data, args.split)
+    except (OSError, ValueError) as exc:  # no card, no data, a last layer without softmax features
+        print(f"error: {args.model}: {exc}", file=sys.stderr)
+        return 1
     print(f"{args.model}: reference features of {record['images']} images of {record['source']} recorded")
     return 0
 

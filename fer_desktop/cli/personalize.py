@@ -67,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.check}: no such folder (--check)")
     if args.check and Path(args.check).resolve() == Path(args.path).resolve():
         return fail(f"{args.check}: the check photos must be other photos than those trained on (--check)")
+    if args.check:
+        from fer_desktop.personal.fine_tune import emotion_folders
+
+        try:
+            emotion_folders(Path(args.check))  # a misspelt emotion folder is named, not skipped
+        except PersonalizeError as exc:
+            return fail(f"{exc} (--check)")
     base, why = (Path(args.base), "named with --base") if args.base else (active_model_path(), ACTIVE_MODEL)
     announce_model(base, why)
     on_photo = bar_to_total("photo")

@@ -139,16 +139,20 @@ def check_photos(
     labels: Iterable[int] | None = None,
     detector: FaceDetector | None = None,
     margin: float = CROP_MARGIN,
+    log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The check crops under ``folder`` as (images, labels), only of the emotions in ``labels``
     (those of the training photos; None: every emotion); None when there are none.
-    ``detector``: find each photo's largest face as the training photos' are (None: crops)."""
+    ``detector``: find each photo's largest face as the training photos' are (None: crops).
+    ``log`` hears what was found (photos without a face or unreadable are counted, not hidden)."""
     if folder is None or not Path(folder).is_dir():
         return None
     try:
         photos = collect_photos(folder, detector, margin)
-    except PersonalizeError:  # no emotion folder, or no readable crop in them
+    except PersonalizeError as exc:  # no emotion folder, or no readable crop in them
+        log(f"check photos: {exc}")
         return None
+    log(f"check photos: {photos.summary()}")
     keep = np.ones(len(photos.labels), bool) if labels is None else np.isin(photos.labels, list(labels))
     if not keep.any():
         return None
@@ -189,7 +193,7 @@ def personalize_folder(
     detector = FaceDetector() if detect else None
     try:
         photos = collect_photos(root, detector, margin, on_progress=on_photo)
-        check = check_photos(check_folder, set(photos.labels.tolist()), detector, margin)
+        check = check_photos(check_folder, set(photos.labels.tolist()), detector, margin, log)
     finally:
         if detector is not None:
             detector.close()

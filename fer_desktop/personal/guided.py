@@ -210,8 +210,9 @@ class GuidedRun:
 
     def found_again(self, now: float, box: Box | None) -> bool:
         """A face at ``box`` is the step's face under a new track id: the step's face has not been
-        seen for ``face_timeout_s`` (its track ended) and this one is where it was last, less
-        than a face width from it.  A bystander elsewhere, or beside a face still tracked, is not."""
+        offered for ``face_timeout_s`` (the tracker lost it, or the selection moved on) and this
+        one is where it was last, less than a face width from it.  A bystander elsewhere, or
+        beside a face still offered, is not."""
         last = self._last_box
         if box is None or last is None or self.face_seen(now):
             return False
