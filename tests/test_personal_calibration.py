@@ -230,3 +230,14 @@ def test_person_benchmark_trains_on_one_way_of_posing_and_tests_on_the_rest():
     assert [names[i] for i in picked["k3"][0]] == names[:2] + names[3:5] + [names[6]]  # one neutral kept
     assert [names[i] for i in picked["rest"][0]] == names[:2]
     assert [names[i] for i in picked["one"][0]] == ["happy/0111b01.jpg", "happy/0111b02.jpg"]
+
+
+def test_a_reference_record_that_does_not_fit_the_model_is_not_used():
+    from training.reference_features import CARD_KEY, applied_offsets, reference_mean
+
+    good = {CARD_KEY: {"mean": [0.5, 0.5, 0.5], "applied_offsets": [0.0] * NUM_CLASSES}}
+    assert reference_mean(good, 3).tolist() == [0.5, 0.5, 0.5] and applied_offsets(good) is not None
+    for record in ({"mean": [0.5, 0.5]}, {"mean": ["a", 1, 2]}, {"mean": [0.5, float("nan"), 1]}, {}, "x"):
+        assert reference_mean({CARD_KEY: record}, 3) is None  # wrong width, edited by hand, no record
+    assert applied_offsets({CARD_KEY: {"applied_offsets": ["x"] * NUM_CLASSES}}) is None
+    assert reference_mean(None, 3) is None and applied_offsets(None) is None

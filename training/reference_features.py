@@ -30,7 +30,7 @@ CARD_KEY = "reference_features"
 
 def reference_record(
     model, images: np.ndarray, source: str, n: int = REFERENCE_IMAGES, seed: int = 0
-) -> dict:
+) -> dict[str, Any]:
     """The card's ``reference_features``: the mean features of ``n`` of ``images`` (seeded sample)."""
     from training.personal_offsets import features
 
@@ -50,7 +50,10 @@ def reference_mean(card: dict[str, Any] | None, width: int) -> np.ndarray | None
     record = (card or {}).get(CARD_KEY)
     if not isinstance(record, dict) or not isinstance(record.get("mean"), list):
         return None
-    mean = np.asarray(record["mean"], dtype=np.float64)
+    try:
+        mean = np.asarray(record["mean"], dtype=np.float64)
+    except (TypeError, ValueError):  # a card edited by hand: no reference, the margin method serves
+        return None
     if mean.shape != (width,) or not np.all(np.isfinite(mean)):
         return None
     return mean
@@ -62,7 +65,10 @@ def applied_offsets(card: dict[str, Any] | None) -> np.ndarray | None:
     values = record.get("applied_offsets") if isinstance(record, dict) else None
     if not isinstance(values, list) or len(values) != NUM_CLASSES:
         return None
-    offsets = np.asarray(values, dtype=np.float64)
+    try:
+        offsets = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
     return offsets if np.all(np.isfinite(offsets)) else None
 
 
