@@ -111,7 +111,7 @@ class Evaluator:
 def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray, args) -> list[tuple]:
     """[(variant, probs, seconds)] for one method on one person's split."""
     from training.config import PersonalizeSettings
-    from training.personal_offsets import fit_head, log_softmax, reference_offsets, rest_face_offsets
+    from training.personal_offsets import fit_head, reference_offsets, rest_face_calibration
     from training.personalize import mix_weights, personalize_model
 
     persons = ev.sets["persons"]
@@ -140,15 +140,12 @@ def run_methods(ev: Evaluator, method: str, train: np.ndarray, test: np.ndarray,
             kernel, bias = fit_head(feats, labels, ev.kernel, ev.bias, l2, bias_only=method == "offsets")
             out.append((f"l2 {l2:g}", ev.head_probs(kernel, bias), time.monotonic() - started))
         return out
-    log_probs = log_softmax(feats @ ev.kernel + ev.bias)
-    out = [(f"margin {m:g}", ev.head_probs(ev.kernel, ev.bias + rest_face_offsets(log_probs, m)),
-            time.monotonic() - started) for m in args.margins]  # fmt: skip
+    references = [("", None)] + ([("reference, ", ev.reference)] if ev.reference is not None else [])
+    out = [(f"{name}margin {m:g}",
+            ev.head_probs(ev.kernel, ev.bias + rest_face_calibration(feats, ev.kernel, ev.bias, m, ref)),
+            time.monotonic() - started) for name, ref in references for m in args.margins]  # fmt: skip
     if ev.reference is not None:
         moved = reference_offsets(feats, ev.reference, ev.kernel)
-        moved_probs = log_softmax(log_probs + moved)
-        out += [(f"reference, margin {m:g}",
-                 ev.head_probs(ev.kernel, ev.bias + moved + rest_face_offsets(moved_probs, m)),
-                 time.monotonic() - started) for m in args.margins]  # fmt: skip
         out.append(("reference alone", ev.head_probs(ev.kernel, ev.bias + moved), time.monotonic() - started))
     return out
 

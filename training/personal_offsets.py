@@ -105,6 +105,20 @@ def reference_offsets(rest_features: np.ndarray, reference: np.ndarray, kernel: 
     return -(shift @ np.asarray(kernel, np.float64))
 
 
+def rest_face_calibration(
+    feats: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    margin: float,
+    reference: np.ndarray | None = None,
+) -> np.ndarray:
+    """The rest-face calibration's logit offsets from the resting face's features ``feats``: the
+    move onto the ``reference`` face (none without one), then the margin offsets on the moved face."""
+    log_probs = log_softmax(np.asarray(feats, np.float64) @ kernel + bias)
+    moved = np.zeros(NUM_CLASSES) if reference is None else reference_offsets(feats, reference, kernel)
+    return moved + rest_face_offsets(log_softmax(log_probs + moved), margin)
+
+
 def fit_head(
     feats: np.ndarray,
     labels: np.ndarray,
@@ -179,8 +193,7 @@ def rest_face_model(
         bias = bias - applied
     feats = features(base, crops)
     log_probs = log_softmax(feats @ kernel + bias)
-    moved = np.zeros(NUM_CLASSES) if reference is None else reference_offsets(feats, reference, kernel)
-    offsets = moved + rest_face_offsets(log_softmax(log_probs + moved), margin)
+    offsets = rest_face_calibration(feats, kernel, bias, margin, reference)
     after = log_softmax(log_probs + offsets)
     strength = {
         "margin": margin,

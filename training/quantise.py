@@ -180,14 +180,20 @@ def add_int8_copy(keras_path: str | Path, data: str | Path, split: str = "train"
     return card["tflite"]["int8"]
 
 
-def main() -> int:
+def model_data_parser(description: str, split_use: str) -> argparse.ArgumentParser:
+    """The command line of a tool that adds a record to a model's card from its training data
+    (this module's int8 copy, ``training.reference_features``)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("model", type=Path, help="a .keras model with a card")
     parser.add_argument("data", type=Path, help="its training data: FER2013 folder or csv, or class folders")
-    parser.add_argument("--split", default="train", help="the split to calibrate on (default train)")
-    args = parser.parse_args()
+    parser.add_argument("--split", default="train", help=f"the split to {split_use} (default train)")
+    return parser
+
+
+def main() -> int:
+    args = model_data_parser(__doc__, "calibrate on").parse_args()
     entry = add_int8_copy(args.model, args.data, args.split)
     print(f"wrote {int8_path(args.model)} ({entry['bytes'] / 1e6:.2f} MB, sha256 {entry['sha256'][:12]})")
     return 0

@@ -15,7 +15,6 @@ existing model (the shipped one) its record.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -90,17 +89,13 @@ def add_reference(keras_path: str | Path, data: str | Path, split: str = "train"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("model", type=Path, help="a .keras model with a card")
-    parser.add_argument("data", type=Path, help="its training data: FER2013 folder or csv, or class folders")
-    parser.add_argument("--split", default="train", help="the split to average over (default train)")
-    args = parser.parse_args()
+    from training.quantise import model_data_parser
+
+    args = model_data_parser(__doc__, "average over").parse_args()
     try:
         record = add_reference(args.model, args.data, args.split)
     except (OSError, ValueError) as exc:  # no card, no data, a last layer without softmax features
-        print(f"error: {args.model}: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{args.model}: reference features of {record['images']} images of {record['source']} recorded")
     return 0

@@ -202,6 +202,7 @@ def personalize_folder(
     from training.config import PersonalizeSettings
     from training.contract.model_card import read_card
     from training.personalize import choose_method, personalize_and_save
+    from training.reference_features import CARD_KEY as REFERENCE_KEY
 
     settings = settings or PersonalizeSettings()
     try:
@@ -223,7 +224,7 @@ def personalize_folder(
         should_stop=should_stop,
         check=check,
         name=name,
-        reference=(read_card(base) or {}).get("reference_features"),
+        reference=(read_card(base) or {}).get(REFERENCE_KEY),
     )
     card["photos"].update(
         folder=str(Path(root).resolve()),
